@@ -1,0 +1,46 @@
+# Waspada: the two commands a new user needs are `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(PY) -m flask --app portal
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test i18n compile-translations bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(MAKE) --no-print-directory compile-translations
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	$(PY) -m portal.devserver
+
+# Runs the whole suite on SQLite + embedded Redis, and also on PostgreSQL + Redis
+# server when TEST_DATABASE_URL / TEST_REDIS_URL are set (.ci/run sets them).
+test: install
+	$(MAKE) --no-print-directory compile-translations
+	$(PY) -m pytest
+
+compile-translations: install
+	$(VENV)/bin/pybabel compile -d translations --statistics 2>&1 | grep -v "^compiling" || true
+
+i18n: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --project Waspada --copyright-holder "Waspada contributors" .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(VENV)/bin/pybabel compile -d translations --statistics
+
+bench: install
+	$(PY) bench/run.py
+
+lint: install
+	$(PY) -m ruff check portal tests bench
+	$(PY) -m mypy portal/triage portal/config.py
+
+clean:
+	rm -rf $(VENV) instance

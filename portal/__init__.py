@@ -1,0 +1,94 @@
+"""Waspada: anonymous, multilingual reporting for Southeast Asia.
+
+create_app() reads like a table of contents: settings, extensions, blueprints,
+command line, error pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from PIL import Image
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal import errors, i18n, redis_server, security
+from portal.config import Settings
+from portal.extensions import babel, csrf, db, limiter, migrate
+from portal.i18n import LANGUAGE_NAMES, LOCALES, current_locale
+
+
+def create_app(environ: Mapping[str, str] | None = None,
+               instance_path: str | os.PathLike[str] | None = None) -> Flask:
+    """Build the application from the environment (os.environ unless given)."""
+    environ = os.environ if environ is None else environ
+    instance = Path(instance_path or environ.get("WASPADA_INSTANCE")
+                    or Path(__file__).resolve().parent.parent / "instance")
+    app = Flask(__name__, instance_path=str(instance))
+
+    settings = Settings.from_env(environ, instance)
+    app.extensions["waspada.settings"] = settings
+    app.config.update(settings.flask_config())
+    _configure_logging(settings.env)
+    Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
+    if settings.proxy_fix_x_for:
+        # Behind a reverse proxy: trust exactly that many hops (used only for rate-limit HMACs).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_fix_x_for,  # type: ignore[method-assign]
+                                x_proto=1, x_host=1)
+
+    redis_url = settings.redis_url or redis_server.embedded_url(instance)
+    _init_extensions(app, redis_url)
+    _register_blueprints(app)
+    _register_cli(app)
+    errors.init_app(app)
+    security.init_app(app, production=settings.is_production)
+    return app
+
+
+def _init_extensions(app: Flask, redis_url: str) -> None:
+    from portal.jobs import queue
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=current_locale)
+    i18n.init_app(app)
+    app.config["RATELIMIT_STORAGE_URI"] = redis_server.limiter_storage_uri(redis_url)
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 0.5,
+                                               "socket_timeout": 1.0}
+    limiter.init_app(app)
+    queue.init_app(app, redis_url)
+
+    @app.context_processor
+    def _layout_globals() -> dict[str, object]:
+        return {"LOCALES": LOCALES, "LANGUAGE_NAMES": LANGUAGE_NAMES,
+                "settings": app.extensions["waspada.settings"]}
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal import ops
+    from portal.public.home import routes as home
+    from portal.public.tips import routes as tips
+
+    app.register_blueprint(home.root)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(tips.bp)
+    app.register_blueprint(ops.bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from portal.demo import demo_cli
+    from portal.jobs.cli import triage_cli
+
+    app.cli.add_command(triage_cli)
+    app.cli.add_command(demo_cli)
+
+
+def _configure_logging(env: str) -> None:
+    """Plain log lines to stderr. Nothing we log carries a client address."""
+    level = logging.WARNING if env == "testing" else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

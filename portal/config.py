@@ -1,0 +1,193 @@
+"""One frozen, validated settings object built from the environment at start-up.
+
+Insecure conveniences (a generated secret key, SQLite, an embedded Redis) exist
+only outside production; production refuses to start without real settings.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot produce a safe configuration."""
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """Named limits per endpoint, in Flask-Limiter's notation."""
+
+    submission: str = "6 per minute;30 per hour"
+    follow_up_login: str = "5 per minute;20 per hour"
+    follow_up_reply: str = "10 per minute;60 per hour"
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptHashParams:
+    """argon2id cost for receipt codes: slow on purpose (OWASP's minimum, ~34 ms here)."""
+
+    time_cost: int = 2
+    memory_cost_kib: int = 19 * 1024
+    parallelism: int = 1
+
+
+# Tests hash hundreds of receipts; the production cost is measured in bench/ instead.
+CHEAP_RECEIPT_HASH = ReceiptHashParams(time_cost=1, memory_cost_kib=1024, parallelism=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the application reads from its environment, validated once."""
+
+    env: str
+    secret_key: str
+    database_url: str
+    redis_url: str | None
+    instance_path: Path
+    upload_dir: Path
+    receipt_salt: bytes
+    receipt_hash: ReceiptHashParams = field(default_factory=ReceiptHashParams)
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    proxy_fix_x_for: int = 0
+    max_images: int = 5
+    max_image_bytes: int = 10 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+    triage_queue: str = "triage"
+    sweep_interval_seconds: int = 60
+    stale_after_seconds: int = 600
+    follow_up_minutes: int = 30
+    quick_exit_url: str = "https://www.google.com/"
+
+    @property
+    def is_production(self) -> bool:
+        """True when running with real users' data."""
+        return self.env == "production"
+
+    @property
+    def max_request_bytes(self) -> int:
+        """Upper bound for a whole request: every image at full size plus the text."""
+        return self.max_images * self.max_image_bytes + 1024 * 1024
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], instance_path: Path) -> Settings:
+        """Build and validate the settings from environment variables."""
+        env = environ.get("WASPADA_ENV", "development").strip().lower()
+        if env not in ENVIRONMENTS:
+            raise ConfigError(f"WASPADA_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+        production = env == "production"
+
+        secret_key = environ.get("SECRET_KEY", "")
+        database_url = environ.get("DATABASE_URL", "")
+        redis_url = environ.get("REDIS_URL") or None
+        if production:
+            missing = [
+                name
+                for name, value in (
+                    ("SECRET_KEY", secret_key),
+                    ("DATABASE_URL", database_url),
+                    ("REDIS_URL", redis_url),
+                )
+                if not value
+            ]
+            if missing:
+                raise ConfigError(f"production needs {', '.join(missing)} to be set")
+            if len(secret_key) < 32:
+                raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+            if not database_url.startswith(("postgresql", "postgres")):
+                raise ConfigError("production needs a PostgreSQL DATABASE_URL")
+        else:
+            secret_key = secret_key or _development_secret(instance_path)
+            database_url = database_url or f"sqlite:///{instance_path / 'waspada.sqlite3'}"
+        if database_url.startswith("postgres://"):
+            database_url = "postgresql://" + database_url.removeprefix("postgres://")
+        if database_url.startswith("postgresql://"):
+            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+
+        receipt_salt = environ.get("RECEIPT_SALT") or f"waspada-receipt:{secret_key}"
+        upload_dir = Path(environ.get("UPLOAD_DIR") or instance_path / "uploads")
+        defaults = RateLimits()
+        rate_limits = RateLimits(
+            submission=environ.get("RATE_LIMIT_SUBMISSION", defaults.submission),
+            follow_up_login=environ.get("RATE_LIMIT_FOLLOW_UP_LOGIN", defaults.follow_up_login),
+            follow_up_reply=environ.get("RATE_LIMIT_FOLLOW_UP_REPLY", defaults.follow_up_reply),
+        )
+        return cls(
+            env=env,
+            secret_key=secret_key,
+            database_url=database_url,
+            redis_url=redis_url,
+            instance_path=instance_path,
+            upload_dir=upload_dir,
+            receipt_salt=receipt_salt.encode(),
+            receipt_hash=CHEAP_RECEIPT_HASH if env == "testing" else ReceiptHashParams(),
+            rate_limits=rate_limits,
+            proxy_fix_x_for=_int(environ, "PROXY_FIX_X_FOR", 0, minimum=0),
+            sweep_interval_seconds=_int(environ, "TRIAGE_SWEEP_INTERVAL", 60, minimum=1),
+            stale_after_seconds=_int(environ, "TRIAGE_STALE_AFTER", 600, minimum=1),
+            quick_exit_url=environ.get("QUICK_EXIT_URL", "https://www.google.com/"),
+        )
+
+    def flask_config(self) -> dict[str, object]:
+        """The subset of settings Flask and its extensions read from app.config."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(self.database_url),
+            "MAX_CONTENT_LENGTH": self.max_request_bytes,
+            "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+            "WTF_CSRF_TIME_LIMIT": 4 * 3600,
+            "WTF_CSRF_SSL_STRICT": False,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.is_production,
+            "PREFERRED_URL_SCHEME": "https" if self.is_production else "http",
+            "TESTING": self.env == "testing",
+            "BABEL_DEFAULT_LOCALE": "id",
+            "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent.parent / "translations"),
+            "RATELIMIT_HEADERS_ENABLED": False,
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+            "RATELIMIT_SWALLOW_ERRORS": True,
+        }
+
+
+def _engine_options(database_url: str) -> dict[str, object]:
+    if database_url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
+
+
+def _int(environ: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _development_secret(instance_path: Path) -> str:
+    """Create (once) and reuse a random key kept in instance/, never in the repository."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    try:
+        return key_file.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process (web or worker) created it first
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,99 @@
+"""Supported locales, locale selection and the /<lang>/ URL prefix."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, request
+
+# Order matters: it is the order of the language switcher.
+LOCALES: tuple[str, ...] = ("id", "en", "vi")
+DEFAULT_LOCALE = "id"
+
+# Each language by its own name, so a reader finds theirs without reading ours.
+LANGUAGE_NAMES: dict[str, str] = {
+    "id": "Bahasa Indonesia",
+    "en": "English",
+    "vi": "Tiếng Việt",
+    "ms": "Bahasa Melayu",
+    "th": "ไทย",
+    "km": "ភាសាខ្មែរ",
+    "lo": "ລາວ",
+    "my": "မြန်မာ",
+    "tl": "Filipino",
+}
+
+# Languages we do not serve yet, mapped to the closest one a speaker is likely to read.
+_NEAREST: dict[str, str] = {"ms": "id", "jv": "id", "su": "id", "tl": "en", "fil": "en"}
+
+
+def best_locale() -> str:
+    """Pick the locale for a request without a /<lang>/ prefix from Accept-Language."""
+    match = request.accept_languages.best_match(LOCALES)
+    if match:
+        return match
+    for tag, _quality in request.accept_languages:
+        primary = tag.split("-")[0].lower()
+        if primary in _NEAREST and _NEAREST[primary] in LOCALES:
+            return _NEAREST[primary]
+    return DEFAULT_LOCALE
+
+
+def current_locale() -> str:
+    """The locale of this request: from the URL when it has one, else negotiated."""
+    lang = g.get("lang")
+    if lang:
+        return lang
+    first = request.path.strip("/").split("/", 1)[0]
+    return first if first in LOCALES else best_locale()
+
+
+def localized_blueprint(name: str, import_name: str, url_prefix: str = "") -> Blueprint:
+    """A blueprint whose URLs all start with /<lang>/ and which sets g.lang from it."""
+    bp = Blueprint(name, import_name, url_prefix=f"/<lang>{url_prefix}",
+                   template_folder="templates")
+
+    @bp.url_value_preprocessor
+    def _pull_lang(endpoint: str | None, values: dict | None) -> None:
+        lang = (values or {}).pop("lang", None)
+        if lang not in LOCALES:
+            abort(404)
+        g.lang = lang
+
+    @bp.url_defaults
+    def _add_lang(endpoint: str, values: dict) -> None:
+        if "lang" not in values:
+            values["lang"] = g.get("lang") or current_locale()
+
+    return bp
+
+
+def language_links() -> list[tuple[str, str]]:
+    """For each locale, this same page in that language (home if the page has no locale)."""
+    from flask import url_for
+
+    endpoint = request.endpoint
+    args = dict(request.view_args or {})
+    if request.method == "GET":
+        args.update(request.args.to_dict())
+    links = []
+    for code in LOCALES:
+        try:
+            href = url_for(endpoint, **{**args, "lang": code}) if endpoint else None
+        except Exception:  # noqa: BLE001 - an endpoint without a lang slot: fall back to home
+            href = None
+        if href is None or not href.startswith(f"/{code}/"):
+            href = url_for("home.index", lang=code)
+        links.append((code, href))
+    return links
+
+
+def init_app(app: object) -> None:
+    """Make the locale helpers available to every template."""
+    from flask_babel import format_date, format_datetime
+
+    from portal.public.support.directory import display_name, tel_href
+
+    app.jinja_env.globals.update(  # type: ignore[attr-defined]
+        format_date=format_date, format_datetime=format_datetime, tel_href=tel_href,
+        service_name=lambda service: display_name(service, current_locale()),
+        current_locale_code=current_locale, language_links=language_links,
+        has_endpoint=lambda name: name in app.view_functions)  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""RQ glue: enqueue after commit, the job functions, the worker and the sweeper."""

@@ -1,0 +1,122 @@
+"""Handing tips to the triage queue, only ever after they are committed.
+
+Jobs carry a tip id, never its text, and their id is derived from the tip id so
+the same tip is never queued twice. If Redis is down the tip simply stays
+`pending`; the sweeper queues it later.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+
+import redis
+from flask import Flask, current_app
+from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+from portal import redis_server
+from portal.extensions import db
+from portal.models import Tip, TriageState
+
+log = logging.getLogger(__name__)
+
+# Seconds to wait between retries of a failed triage job.
+RETRY_INTERVALS = [10, 60, 300]
+# After Redis failed once, skip it for this long so a burst of reports is not slowed down.
+_BACKOFF_SECONDS = 5.0
+_ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+
+
+def job_id_for(tip_id: int) -> str:
+    """The one job id a tip's triage can have."""
+    return f"triage-tip-{tip_id}"
+
+
+def init_app(app: Flask, redis_url: str) -> None:
+    """Remember where Redis is; connections are opened lazily."""
+    app.extensions["waspada.redis_url"] = redis_url
+    app.extensions["waspada.redis_down_until"] = 0.0
+
+
+def get_redis(app: Flask | None = None) -> redis.Redis:
+    """The app's Redis client (one per process, created on first use)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    client = app.extensions.get("waspada.redis")
+    if client is None:
+        client = redis_server.connect(app.extensions["waspada.redis_url"])
+        app.extensions["waspada.redis"] = client
+    return client
+
+
+def get_queue(app: Flask | None = None) -> Queue:
+    """The triage queue."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return Queue(app.extensions["waspada.settings"].triage_queue, connection=get_redis(app))
+
+
+def enqueue_triage_after_commit(tip_ids: Iterable[int]) -> list[int]:
+    """Queue triage for tips that are already committed; return the ids now queued.
+
+    Never raises because of Redis: a tip that could not be queued stays pending.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    ids = list(tip_ids)
+    if not ids or time.monotonic() < app.extensions["waspada.redis_down_until"]:
+        return []
+    queued: list[int] = []
+    try:
+        queue = get_queue(app)
+        for tip_id in ids:
+            if _enqueue_once(queue, tip_id):
+                queued.append(tip_id)
+    except (redis.RedisError, OSError) as error:
+        app.extensions["waspada.redis_down_until"] = time.monotonic() + _BACKOFF_SECONDS
+        log.warning("triage queue unreachable, %d tip(s) stay pending: %s",
+                    len(ids) - len(queued), type(error).__name__)
+    if queued:
+        _mark_queued(queued)
+    return queued
+
+
+def _enqueue_once(queue: Queue, tip_id: int) -> bool:
+    job_id = job_id_for(tip_id)
+    try:
+        if Job.fetch(job_id, connection=queue.connection).get_status() in _ACTIVE:
+            return True
+    except NoSuchJobError:
+        pass
+    from portal.jobs.triage import triage_tip
+
+    queue.enqueue(
+        triage_tip,
+        tip_id,
+        job_id=job_id,
+        retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+        description=f"triage tip {tip_id}",
+    )
+    return True
+
+
+def _mark_queued(tip_ids: list[int]) -> None:
+    tips = db.session.scalars(
+        db.select(Tip).where(
+            Tip.id.in_(tip_ids),
+            Tip.triage_state.in_([TriageState.PENDING, TriageState.QUEUED]),
+        )
+    )
+    for tip in tips:
+        tip.set_triage_state(TriageState.QUEUED)
+    db.session.commit()
+
+
+def queue_depth() -> int | None:
+    """Jobs waiting in the triage queue, or None if Redis cannot be reached."""
+    try:
+        return get_queue().count
+    except (redis.RedisError, OSError):
+        return None

@@ -1,0 +1,64 @@
+"""The triage worker: an RQ worker that also sweeps for tips the queue never got."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import redis
+from flask import Flask
+from rq import Worker
+
+from portal.extensions import db
+from portal.jobs.queue import get_queue, get_redis
+from portal.jobs.sweeper import sweep
+
+log = logging.getLogger(__name__)
+
+
+class TriageWorker(Worker):
+    """Runs the periodic sweep as part of RQ's own maintenance cycle."""
+
+    def main_work_horse(self, job, queue):  # type: ignore[no-untyped-def]
+        # The forked work horse must not share the parent's database sockets.
+        db.engine.dispose(close=False)
+        super().main_work_horse(job, queue)
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        try:
+            queued = sweep()
+        except Exception:  # noqa: BLE001 - a failed sweep must not stop the worker
+            log.exception("sweep failed; will try again at the next maintenance")
+            return
+        if queued:
+            log.info("sweep queued %d tip(s)", queued)
+
+
+def run_worker(app: Flask, *, burst: bool = False) -> None:
+    """Work the triage queue with the app context pushed (jobs inherit it when forked).
+
+    Reconnects when Redis goes away instead of exiting, so a Redis restart needs
+    no one to restart the worker.
+    """
+    settings = app.extensions["waspada.settings"]
+    interval = settings.sweep_interval_seconds
+    with app.app_context():
+        while True:
+            try:
+                worker = TriageWorker(
+                    [get_queue(app)],
+                    connection=get_redis(app),
+                    maintenance_interval=interval,
+                    worker_ttl=interval + 15,  # RQ blocks for worker_ttl - 15 s between sweeps
+                    log_job_description=False,
+                )
+                if burst:
+                    sweep()
+                worker.work(burst=burst, logging_level="INFO")
+                return
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+                if burst:
+                    raise
+                log.warning("Redis unreachable (%s); retrying in 5 s", type(error).__name__)
+                time.sleep(5)

@@ -1,0 +1,132 @@
+"""Database models (SQLAlchemy 2.0, typed). Every schema change is an Alembic migration."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, the only clock models use."""
+    return datetime.now(UTC)
+
+
+class Category(enum.StrEnum):
+    """What a tip is about; the values appear in URLs (/<lang>/report/<category>)."""
+
+    DRUGS = "drugs"
+    JOB_OFFER = "job-offer"
+    EXTREMISM = "extremism"
+    OTHER = "other"
+
+
+class TipStatus(enum.StrEnum):
+    """Where a tip is in the staff workflow."""
+
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    ESCALATED = "escalated"
+    FORWARDED = "forwarded"
+    CLOSED_ACTIONED = "closed_actioned"
+    CLOSED_NO_ACTION = "closed_no_action"
+    CLOSED_DUPLICATE = "closed_duplicate"
+    CLOSED_SPAM = "closed_spam"
+
+
+class TriageState(enum.StrEnum):
+    """Where a tip is in the automatic triage pipeline."""
+
+    PENDING = "pending"  # stored, not yet handed to the queue
+    QUEUED = "queued"  # a job exists for it in Redis
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Author(enum.StrEnum):
+    REPORTER = "reporter"
+    STAFF = "staff"
+
+
+class Tip(db.Model):
+    """One anonymous report. Holds no address, no device data, only what was typed."""
+
+    __tablename__ = "tips"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(Text, default="")
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    contact: Mapped[str] = mapped_column(Text, default="")
+    in_danger: Mapped[bool] = mapped_column(Boolean, default=False)
+    # argon2id(receipt code) with a site-wide salt: findable, but never reversible.
+    receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # sha256 of the one-time form token: a replayed or double-clicked form finds this tip.
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=TipStatus.NEW, index=True)
+    triage_state: Mapped[str] = mapped_column(String(10), default=TriageState.PENDING,
+                                              index=True)
+    triage_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    triage_error: Mapped[str] = mapped_column(Text, default="")
+    triage_state_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                              default=utcnow)
+    triaged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="tip", order_by="Message.id", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="tip", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+
+    def set_triage_state(self, state: TriageState, error: str = "") -> None:
+        """Move through the triage pipeline, remembering when (the sweeper needs it)."""
+        self.triage_state = state
+        self.triage_error = error
+        self.triage_state_changed_at = utcnow()
+
+
+class Message(db.Model):
+    """A message on a tip's follow-up thread, from the reporter or from staff."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(10))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tip: Mapped[Tip] = relationship(back_populates="messages")
+
+
+class Attachment(db.Model):
+    """A re-encoded image. The file lives outside the web root; only staff may fetch it."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), index=True
+    )
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    media_type: Mapped[str] = mapped_column(String(30))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tip: Mapped[Tip] = relationship(back_populates="attachments")

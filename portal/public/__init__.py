@@ -1,0 +1,1 @@
+"""Citizen-facing features of the Waspada portal."""

@@ -1,0 +1,1 @@
+"""The home page and the locale-choosing root."""

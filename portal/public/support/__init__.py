@@ -1,0 +1,1 @@
+"""Support directory: help lines, embassies and services by country, need and language."""

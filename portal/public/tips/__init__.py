@@ -1,0 +1,1 @@
+"""Reporting: the report forms, the receipt page and follow-up."""

@@ -1,0 +1,80 @@
+"""Uploaded images: decoded and re-encoded with Pillow so nothing but pixels survives.
+
+EXIF (and with it GPS position and camera serial), XMP, comments and colour
+profiles are dropped; decompression bombs and anything that is not a JPEG, PNG
+or WebP image are refused.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Pillow format name -> (media type, file extension, save options)
+FORMATS: dict[str, tuple[str, str, dict[str, object]]] = {
+    "JPEG": ("image/jpeg", "jpg", {"quality": 85, "optimize": True}),
+    "PNG": ("image/png", "png", {"optimize": True}),
+    "WEBP": ("image/webp", "webp", {"quality": 85}),
+}
+
+
+class ImageRejected(ValueError):
+    """An upload that is not an image we accept; `reason` is one of the keys below."""
+
+    TOO_LARGE = "too_large"
+    NOT_AN_IMAGE = "not_an_image"
+    TOO_MANY_PIXELS = "too_many_pixels"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class CleanImage:
+    data: bytes
+    media_type: str
+    extension: str
+    width: int
+    height: int
+
+
+def reencode(stream: BinaryIO, *, max_bytes: int, max_pixels: int) -> CleanImage:
+    """Decode an upload and return a fresh encoding of its pixels, or raise ImageRejected."""
+    raw = stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise ImageRejected(ImageRejected.TOO_LARGE)
+    if not raw:
+        raise ImageRejected(ImageRejected.NOT_AN_IMAGE)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw), formats=list(FORMATS)) as image:
+                fmt = image.format or ""
+                if image.width * image.height > max_pixels:
+                    raise ImageRejected(ImageRejected.TOO_MANY_PIXELS)
+                image.load()
+                pixels = ImageOps.exif_transpose(image)  # keep the photo upright, drop EXIF
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRejected(ImageRejected.TOO_MANY_PIXELS) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise ImageRejected(ImageRejected.NOT_AN_IMAGE) from None
+    media_type, extension, options = FORMATS[fmt]
+    pixels = _web_safe_mode(pixels, fmt)
+    out = io.BytesIO()
+    pixels.save(out, format=fmt, **options)  # no exif=, pnginfo= or icc_profile=: none kept
+    return CleanImage(out.getvalue(), media_type, extension, pixels.width, pixels.height)
+
+
+def _web_safe_mode(image: Image.Image, fmt: str) -> Image.Image:
+    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+        return image.convert("RGB")
+    if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+        return image.convert("RGBA")
+    return image

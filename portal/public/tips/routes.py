@@ -1,0 +1,179 @@
+"""Report forms, the receipt page and follow-up. HTTP only: the logic is in services."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from portal.extensions import db, limiter
+from portal.i18n import localized_blueprint
+from portal.models import Category, Tip
+from portal.public.support.directory import emergency_contacts
+from portal.public.tips import receipts, services
+from portal.public.tips.forms import FORMS, ReceiptForm, ReplyForm, ReportForm
+from portal.public.tips.images import CleanImage, ImageRejected, reencode
+from portal.public.tips.status import describe_status
+from portal.sanitize import clean_line, clean_text
+from portal.security import cacheable
+
+bp = localized_blueprint("tips", __name__)
+
+
+def _limit(name: str) -> Any:
+    return lambda: getattr(current_app.extensions["waspada.settings"].rate_limits, name)
+
+
+submission_limit = limiter.shared_limit(_limit("submission"), scope="submission",
+                                        methods=["POST"])
+follow_up_login_limit = limiter.shared_limit(_limit("follow_up_login"), scope="follow-up-login",
+                                             methods=["POST"])
+follow_up_reply_limit = limiter.shared_limit(_limit("follow_up_reply"), scope="follow-up-reply",
+                                             methods=["POST"])
+
+
+@bp.get("/report/")
+@cacheable
+def choose_category() -> str:
+    return render_template("tips/choose.html", categories=list(Category))
+
+
+@bp.route("/report/<category>", methods=["GET", "POST"])
+@submission_limit
+def report(category: str) -> str | Response | tuple[str, int]:
+    form_class = FORMS.get(category)
+    if form_class is None:
+        abort(404)
+    form = form_class()
+    if request.method == "GET":
+        return render_template("tips/report.html", form=form, category=category)
+    if not form.validate():
+        return render_template("tips/report.html", form=form, category=category), 400
+    images = _clean_images(form)
+    if images is None:
+        return render_template("tips/report.html", form=form, category=category), 400
+    receipt = services.submit_tip(_new_tip(form, category, images), form.form_token.data)
+    session["receipt"] = {"code": receipt.code, "until": time.time() + 15 * 60,
+                          "danger": form.in_danger(), "country": form.country.data or "",
+                          "duplicate": receipt.duplicate, "category": category}
+    return redirect(url_for(".done"), code=303)
+
+
+@bp.get("/report/done")
+def done() -> str:
+    shown = session.get("receipt")
+    if not shown or shown.get("until", 0) < time.time():
+        session.pop("receipt", None)
+        return render_template("tips/done.html", code=None)
+    contacts = emergency_contacts(shown["country"] or None) if shown.get("danger") else []
+    return render_template("tips/done.html", code=receipts.grouped(shown["code"]), shown=shown,
+                           contacts=contacts)
+
+
+@bp.post("/report/done")
+def hide_receipt() -> Response:
+    session.pop("receipt", None)
+    return redirect(url_for(".choose_category"), code=303)
+
+
+@bp.route("/follow-up", methods=["GET", "POST"])
+@follow_up_login_limit
+def follow_up() -> str | Response | tuple[str, int]:
+    tip = _followed_tip()
+    if tip is not None:
+        reply = ReplyForm()
+        return render_template("tips/thread.html", tip=tip, reply=reply,
+                               status=describe_status(tip.status))
+    form = ReceiptForm()
+    if request.method == "GET":
+        return render_template("tips/follow_up.html", form=form)
+    if not form.validate():
+        return render_template("tips/follow_up.html", form=form), 400
+    if receipts.normalise(form.code.data or "") is None:
+        form.code.errors = [_("A receipt code has 16 digits. Please check it and try again.")]
+        return render_template("tips/follow_up.html", form=form), 400
+    found = services.find_tip_by_receipt(form.code.data or "")
+    if found is None:
+        form.code.errors = [_("We could not find a report with this code. Please check the "
+                              "digits and try again.")]
+        return render_template("tips/follow_up.html", form=form), 400
+    minutes = services.settings().follow_up_minutes
+    session["follow_up"] = {"tip": found.id, "until": time.time() + minutes * 60}
+    return redirect(url_for(".follow_up"), code=303)
+
+
+@bp.post("/follow-up/reply")
+@follow_up_reply_limit
+def reply() -> str | Response | tuple[str, int]:
+    tip = _followed_tip()
+    if tip is None:
+        return redirect(url_for(".follow_up"), code=303)
+    form = ReplyForm()
+    if not form.validate():
+        return render_template("tips/thread.html", tip=tip, reply=form,
+                               status=describe_status(tip.status)), 400
+    images = _clean_images(form)
+    if images is None:
+        return render_template("tips/thread.html", tip=tip, reply=form,
+                               status=describe_status(tip.status)), 400
+    services.add_reporter_message(tip.id, clean_text(form.body.data or "", 10_000), images)
+    flash(_("Thank you. Your message was added."))
+    return redirect(url_for(".follow_up"), code=303)
+
+
+@bp.post("/follow-up/leave")
+def leave() -> Response:
+    session.pop("follow_up", None)
+    return redirect(url_for(".follow_up"), code=303)
+
+
+def _followed_tip() -> Any:
+    state = session.get("follow_up")
+    if not state or state.get("until", 0) < time.time():
+        session.pop("follow_up", None)
+        return None
+    return db.session.get(Tip, state["tip"])
+
+
+def _new_tip(form: ReportForm, category: str, images: list[CleanImage]) -> services.NewTip:
+    answers = {}
+    for name in form.answer_fields:
+        value = getattr(form, name).data
+        if isinstance(value, str) and value.strip():
+            answers[name] = clean_line(value, 500)
+    return services.NewTip(
+        category=category,
+        lang=g.lang,
+        country=form.country.data or None,
+        description=clean_text(form.description.data or "", 10_000),
+        link=clean_line(form.link.data or "", 500),
+        contact=clean_line(form.contact.data or "", 500),
+        in_danger=form.in_danger(),
+        answers=answers,
+        images=images,
+    )
+
+
+def _clean_images(form: Any) -> list[CleanImage] | None:
+    """Re-encode every upload; on the first refusal, put a message on the field."""
+    settings = services.settings()
+    cleaned = []
+    for upload in form.uploads():
+        try:
+            cleaned.append(reencode(upload.stream, max_bytes=settings.max_image_bytes,
+                                    max_pixels=settings.max_image_pixels))
+        except ImageRejected as refused:
+            form.images.errors = [*form.images.errors, _image_message(refused.reason)]
+            return None
+    return cleaned
+
+
+def _image_message(reason: str) -> str:
+    if reason == ImageRejected.TOO_LARGE:
+        return _("One of the images is larger than 10 MB. Please send a smaller one.")
+    if reason == ImageRejected.TOO_MANY_PIXELS:
+        return _("One of the images is too large to open. Please send a smaller one.")
+    return _("We can only accept photos and screenshots (JPEG, PNG or WebP).")

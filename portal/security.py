@@ -1,0 +1,95 @@
+"""Security headers, caching policy and the only code that reads a client address.
+
+The client address is used for exactly one thing: a rate-limit key that is an
+HMAC of it with a salt that changes every day. It is never stored or logged.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "style-src 'self'",
+        "script-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+STATIC_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+HSTS = "max-age=63072000; includeSubDomains"
+PUBLIC_CACHE = "public, max-age=300"
+NO_STORE = "private, no-store"
+
+
+def rate_limit_key() -> str:
+    """An HMAC of the client address under today's salt: enough to count, useless to trace."""
+    address = (request.remote_addr or "unknown").encode()
+    return hmac.new(_daily_salt(), address, hashlib.sha256).hexdigest()[:32]
+
+
+def _daily_salt() -> bytes:
+    """A salt derived from the secret key and the UTC date, so all processes agree on it."""
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    secret = current_app.config["SECRET_KEY"].encode()
+    return _salt_for(secret, today)
+
+
+@functools.lru_cache(maxsize=4)
+def _salt_for(secret: bytes, day: str) -> bytes:
+    return hmac.new(secret, f"rate-limit-salt:{day}".encode(), hashlib.sha256).digest()
+
+
+def cacheable(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view without a form as shareable by caches for five minutes."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        g.cacheable = True
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def init_app(app: Flask, *, production: bool) -> None:
+    """Attach the headers every response carries."""
+
+    @app.after_request
+    def _set_headers(response: Response) -> Response:
+        for name, value in STATIC_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if production:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if request.endpoint == "static":
+            return response
+        if g.get("cacheable") and response.status_code == 200 and not _sets_cookie(response):
+            response.headers["Cache-Control"] = PUBLIC_CACHE
+        else:
+            response.headers["Cache-Control"] = NO_STORE
+        return response
+
+
+def _sets_cookie(response: Response) -> bool:
+    return "Set-Cookie" in response.headers
