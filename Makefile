@@ -33,6 +33,7 @@ compile-translations: install
 i18n: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --project Waspada --copyright-holder "Waspada contributors" .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(PY) scripts/fill_english.py
 	$(VENV)/bin/pybabel compile -d translations --statistics
 
 bench: install

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -39,6 +39,7 @@ CSRF_MESSAGE = (_l("This form has expired"),
 
 def render_error(code: int, title: object = None, message: object = None) -> tuple[str, int]:
     default_title, default_message = MESSAGES.get(code, MESSAGES[500])
+    g.error_page = True  # the language switcher then leads home, not back to the error
     return render_template("errors/error.html", code=code, title=title or default_title,
                            message=message or default_message), code
 

@@ -70,7 +70,7 @@ def language_links() -> list[tuple[str, str]]:
     """For each locale, this same page in that language (home if the page has no locale)."""
     from flask import url_for
 
-    endpoint = request.endpoint
+    endpoint = None if g.get("error_page") else request.endpoint
     args = dict(request.view_args or {})
     if request.method == "GET":
         args.update(request.args.to_dict())

@@ -4,7 +4,6 @@ PostgreSQL + a Redis server when TEST_DATABASE_URL / TEST_REDIS_URL are set."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -16,9 +15,6 @@ from sqlalchemy import create_engine, text
 
 from portal import create_app, redis_server
 from portal.extensions import db
-
-ROOT = Path(__file__).resolve().parent.parent
-BLNS = ROOT.parent / "shared" / "data" / "blns.txt"
 
 
 def _backends() -> list[str]:
@@ -107,20 +103,3 @@ def client(app):
 @pytest.fixture
 def redis_client(app) -> redis_lib.Redis:
     return redis_lib.Redis.from_url(app.extensions["waspada.redis_url"])
-
-
-def blns_lines() -> list[str]:
-    """The Big List of Naughty Strings, comments and blank lines removed."""
-    raw = BLNS.read_text(encoding="utf-8").split("\n")
-    return [line for line in raw if line and not line.startswith("#")]
-
-
-_INPUT = re.compile(r'<input[^>]*name="(csrf_token|form_token)"[^>]*value="([^"]*)"')
-
-
-def form_tokens(html: str) -> dict[str, str]:
-    """The hidden csrf_token and form_token of the first form on a page."""
-    found: dict[str, str] = {}
-    for name, value in _INPUT.findall(html):
-        found.setdefault(name, value)
-    return found

@@ -15,6 +15,7 @@ from wtforms import (
     HiddenField,
     MultipleFileField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -44,7 +45,7 @@ class ChoiceField(SelectField):
         if self.data in (None, ""):
             self.data = ""
             return
-        if self.data not in {value for value, _label in self.choices or []}:
+        if self.data not in {choice.value for choice in self.choices or []}:
             raise ValidationError(_l("Please choose an answer from the list."))
 
 
@@ -61,11 +62,16 @@ def text_line(label: Any, description: Any = "", max_length: int = LINE_MAX) -> 
                            "Please keep this shorter than %(max)d characters."))])
 
 
-def country_choices(first: Any) -> list[tuple[str, str]]:
+def options(*pairs: tuple[str, Any]) -> list[SelectChoice]:
+    """Choices for a select or radio field from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def country_choices(first: Any) -> list[SelectChoice]:
     """Country names in the reader's language, after a first 'choose' entry."""
     names = get_locale().territories
-    return [("", str(first))] + [(code, names.get(code, code)) for code in COUNTRIES] + [
-        ("ZZ", str(_l("Another country")))]
+    return options(("", str(first)), *[(code, names.get(code, code)) for code in COUNTRIES],
+                   ("ZZ", str(_l("Another country"))))
 
 
 class ReportForm(FlaskForm):
@@ -139,7 +145,7 @@ class DangerMixin:
         return bool(self.danger_now.data)  # type: ignore[attr-defined]
 
 
-PLATFORMS = [
+PLATFORMS = options(
     ("", _l("Choose one")),
     ("instagram", "Instagram"),
     ("tiktok", "TikTok"),
@@ -152,7 +158,7 @@ PLATFORMS = [
     ("marketplace", _l("Online shop or marketplace")),
     ("website", _l("Website")),
     ("other", _l("Somewhere else")),
-]
+)
 
 
 class DrugsReportForm(DangerMixin, ReportForm):
@@ -166,7 +172,7 @@ class DrugsReportForm(DangerMixin, ReportForm):
 
 
 class JobOfferReportForm(ReportForm):
-    where_seen = ChoiceField(_l("Where did you see the offer?"), choices=[
+    where_seen = ChoiceField(_l("Where did you see the offer?"), choices=options(
         ("", _l("Choose one")),
         ("facebook", "Facebook"),
         ("tiktok", "TikTok"),
@@ -177,16 +183,16 @@ class JobOfferReportForm(ReportForm):
         ("friend", _l("From a friend or relative")),
         ("agent", _l("An agent in person")),
         ("other", _l("Somewhere else")),
-    ])
+    ))
     link = text_line(_l("Recruiter's contact"),
                      _l("Phone number, link, Telegram name or company name."))
     destination = ChoiceField(_l("Which country is the job in?"))
     salary = text_line(_l("Promised salary"), _l("For example: 1,000 USD a month."), 200)
-    situation = ChoiceRadioField(_l("What is the situation now?"), default="not_left", choices=[
+    situation = ChoiceRadioField(_l("What is the situation now?"), default="not_left", choices=options(
         ("not_left", _l("Nobody has left yet")),
         ("left", _l("Someone has already left for this job")),
         ("danger", _l("Someone is in danger now or cannot come home")),
-    ])
+    ))
     answer_fields = ("where_seen", "destination", "salary", "situation")
     layout = ("situation", "description", "where_seen", "link", "destination", "salary",
               "country", "contact", "images")
@@ -201,14 +207,14 @@ class JobOfferReportForm(ReportForm):
 
 class ExtremismReportForm(DangerMixin, ReportForm):
     platform = ChoiceField(_l("Where did you see it?"), choices=PLATFORMS)
-    content_kind = ChoiceField(_l("What kind of content is it?"), choices=[
+    content_kind = ChoiceField(_l("What kind of content is it?"), choices=options(
         ("", _l("Choose one")),
         ("violence", _l("A call to hurt or kill people")),
         ("recruitment", _l("Asking people to join a violent group")),
         ("funding", _l("Asking for money for a violent group")),
         ("propaganda", _l("Propaganda or hate against a group")),
         ("other", _l("Something else")),
-    ])
+    ))
     danger_now = BooleanField(_l("It names a person or place that could be attacked soon"))
     answer_fields = ("platform", "content_kind")
     layout = ("description", "platform", "link", "content_kind", "danger_now", "country",

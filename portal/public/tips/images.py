@@ -66,10 +66,22 @@ def reencode(stream: BinaryIO, *, max_bytes: int, max_pixels: int) -> CleanImage
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise ImageRejected(ImageRejected.NOT_AN_IMAGE) from None
     media_type, extension, options = FORMATS[fmt]
-    pixels = _web_safe_mode(pixels, fmt)
+    pixels = _pixels_only(_web_safe_mode(pixels, fmt))
     out = io.BytesIO()
     pixels.save(out, format=fmt, **options)  # no exif=, pnginfo= or icc_profile=: none kept
     return CleanImage(out.getvalue(), media_type, extension, pixels.width, pixels.height)
+
+
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """A new image built from the pixel data alone: no info dict for save() to copy from."""
+    fresh = Image.frombytes(image.mode, image.size, image.tobytes())
+    if image.mode == "P":
+        palette = image.getpalette()
+        if palette:
+            fresh.putpalette(palette)
+        if "transparency" in image.info:
+            fresh.info["transparency"] = image.info["transparency"]
+    return fresh
 
 
 def _web_safe_mode(image: Image.Image, fmt: str) -> Image.Image:

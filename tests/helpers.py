@@ -1,0 +1,55 @@
+"""Test helpers: naughty strings and driving forms the way a browser does."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BLNS = ROOT.parent / "shared" / "data" / "blns.txt"
+
+
+def blns_lines() -> list[str]:
+    """The Big List of Naughty Strings, comments and blank lines removed."""
+    raw = BLNS.read_text(encoding="utf-8").split("\n")
+    return [line for line in raw if line and not line.startswith("#")]
+
+
+_INPUT = re.compile(r'<input[^>]*name="(csrf_token|form_token)"[^>]*value="([^"]*)"')
+
+
+def form_tokens(html: str) -> dict[str, str]:
+    """The hidden csrf_token and form_token of the first form on a page."""
+    found: dict[str, str] = {}
+    for name, value in _INPUT.findall(html):
+        found.setdefault(name, value)
+    return found
+
+
+def get_form(client, url: str) -> dict[str, str]:
+    """Open a form page and return its hidden tokens."""
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return form_tokens(response.text)
+
+
+def submit_report(client, category: str = "drugs", lang: str = "en", *, tokens=None,
+                  files=None, headers=None, **fields):
+    """Fill in and send a report form as a browser would (multipart, with its tokens)."""
+    tokens = tokens or get_form(client, f"/{lang}/report/{category}")
+    data = {**tokens, **fields}
+    if files:
+        data["images"] = files
+    return client.post(f"/{lang}/report/{category}", data=data, headers=headers or {},
+                       content_type="multipart/form-data")
+
+
+RECEIPT = re.compile(r'id="receipt-code">([^<]*)<')
+
+
+def receipt_from(client, lang: str = "en") -> str:
+    """The receipt code shown on the done page."""
+    page = client.get(f"/{lang}/report/done")
+    match = RECEIPT.search(page.text)
+    assert match, "no receipt code on the done page"
+    return match.group(1)
