@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 from PIL import Image
+from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import errors, i18n, redis_server, security
@@ -52,6 +53,9 @@ def _init_extensions(app: Flask, redis_url: str) -> None:
     from portal.jobs import queue
 
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"),
                      render_as_batch=True)
     csrf.init_app(app)
@@ -67,6 +71,15 @@ def _init_extensions(app: Flask, redis_url: str) -> None:
     def _layout_globals() -> dict[str, object]:
         return {"LOCALES": LOCALES, "LANGUAGE_NAMES": LANGUAGE_NAMES,
                 "settings": app.extensions["waspada.settings"]}
+
+
+def _sqlite_pragmas(connection: object, _record: object) -> None:
+    """WAL lets the web processes read while the worker writes; foreign keys on."""
+    cursor = connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -62,13 +63,33 @@ def _salt_for(secret: bytes, day: str) -> bytes:
     return hmac.new(secret, f"rate-limit-salt:{day}".encode(), hashlib.sha256).digest()
 
 
+CACHE_SECONDS = 300
+_CACHE_ENTRIES = 512
+
+
 def cacheable(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a view without a form as shareable by caches for five minutes."""
+    """Mark a view without a form as shareable by caches for five minutes.
+
+    Such a page depends only on its URL (the locale is part of it), so each
+    process also keeps the rendered page for the same five minutes.
+    """
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         g.cacheable = True
-        return view(*args, **kwargs)
+        cache: dict[str, tuple[float, Any]] = current_app.extensions.setdefault(
+            "waspada.page_cache", {})
+        key = request.full_path
+        now = time.monotonic()
+        hit = cache.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        body = view(*args, **kwargs)
+        if isinstance(body, str):
+            if len(cache) >= _CACHE_ENTRIES:
+                cache.clear()
+            cache[key] = (now + CACHE_SECONDS, body)
+        return body
 
     return wrapper
 

@@ -19,7 +19,7 @@ from rq.job import Job, JobStatus
 
 from portal import redis_server
 from portal.extensions import db
-from portal.models import Tip, TriageState
+from portal.models import Tip, TriageState, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +103,13 @@ def _enqueue_once(queue: Queue, tip_id: int) -> bool:
 
 
 def _mark_queued(tip_ids: list[int]) -> None:
-    tips = db.session.scalars(
-        db.select(Tip).where(
-            Tip.id.in_(tip_ids),
-            Tip.triage_state.in_([TriageState.PENDING, TriageState.QUEUED]),
-        )
+    db.session.execute(
+        db.update(Tip)
+        .where(Tip.id.in_(tip_ids),
+               Tip.triage_state.in_([TriageState.PENDING, TriageState.QUEUED]))
+        .values(triage_state=TriageState.QUEUED, triage_error="",
+                triage_state_changed_at=utcnow())
     )
-    for tip in tips:
-        tip.set_triage_state(TriageState.QUEUED)
     db.session.commit()
 
 
