@@ -25,7 +25,7 @@ MESSAGES = {
           _l("Your photos are too large. Please send fewer or smaller images (up to 10 MB "
              "each).")),
     429: (_l("Please wait a moment"),
-          _l("Many messages came from your connection in a short time. Please wait a few "
+          _l("Many attempts came from your connection in a short time. Please wait a few "
              "minutes and try again. Nothing you sent before is lost.")),
     500: (_l("Something went wrong on our side"),
           _l("Please try again in a few minutes.")),

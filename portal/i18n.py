@@ -86,6 +86,20 @@ def language_links() -> list[tuple[str, str]]:
     return links
 
 
+def month_year(value: str | None) -> str:
+    """'2025-03' as the reader's language writes a month and year ('Maret 2025')."""
+    from datetime import date
+
+    from babel.dates import format_skeleton
+    from flask_babel import get_locale
+
+    try:
+        year, month = (int(part) for part in (value or "").split("-")[:2])
+        return format_skeleton("yMMMM", date(year, month, 1), locale=get_locale())
+    except ValueError:
+        return value or ""
+
+
 def init_app(app: object) -> None:
     """Make the locale helpers available to every template."""
     from flask_babel import format_date, format_datetime
@@ -93,7 +107,7 @@ def init_app(app: object) -> None:
     from portal.public.support.directory import display_name, tel_href
 
     app.jinja_env.globals.update(  # type: ignore[attr-defined]
-        format_date=format_date, format_datetime=format_datetime, tel_href=tel_href,
+        month_year=month_year, format_date=format_date, format_datetime=format_datetime, tel_href=tel_href,
         service_name=lambda service: display_name(service, current_locale()),
         current_locale_code=current_locale, language_links=language_links,
         has_endpoint=lambda name: name in app.view_functions)  # type: ignore[attr-defined]

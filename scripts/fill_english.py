@@ -20,4 +20,4 @@ for message in catalog:
         message.string = message.id
     message.flags.discard("fuzzy")
 with PO.open("wb") as handle:
-    write_po(handle, catalog, width=100, omit_header=False)
+    write_po(handle, catalog, width=76, omit_header=False)

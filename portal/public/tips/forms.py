@@ -59,7 +59,7 @@ class ChoiceRadioField(RadioField):
 def text_line(label: Any, description: Any = "", max_length: int = LINE_MAX) -> StringField:
     return StringField(label, description=description,
                        validators=[Optional(), readable, Length(max=max_length, message=_l(
-                           "Please keep this shorter than %(max)d characters."))])
+                           "Please use at most %(max)d characters."))])
 
 
 def options(*pairs: tuple[str, Any]) -> list[SelectChoice]:
@@ -79,17 +79,17 @@ class ReportForm(FlaskForm):
 
     description = TextAreaField(
         _l("What did you see?"),
-        description=_l("Say it in your own words. Anything helps: what is offered, by whom, when."),
+        description=_l("Say it in your own words. Anything helps: what you saw, who posted it, when."),
         validators=[Optional(), readable, Length(max=DESCRIPTION_MAX, message=_l(
-            "Please keep this shorter than %(max)d characters."))],
+            "Please use at most %(max)d characters."))],
     )
     link = text_line(_l("Link, account name or phone number"),
                      _l("For example a web address, @name or a number."))
     country = ChoiceField(_l("Which country is this about?"))
     contact = text_line(
-        _l("How can we reach you? (optional, not needed)"),
-        _l("Leave this empty to stay fully anonymous. You can always check for answers "
-           "with your receipt code."),
+        _l("How can we reach you? (optional)"),
+        _l("Not needed. Leave this empty to stay fully anonymous: you can always read our "
+           "answers with your receipt code."),
     )
     images = MultipleFileField(_l("Photos or screenshots (optional, up to 5)"))
     # A field people never see and bots fill in.
@@ -163,7 +163,7 @@ PLATFORMS = options(
 
 class DrugsReportForm(DangerMixin, ReportForm):
     platform = ChoiceField(_l("Where did you see it?"), choices=PLATFORMS)
-    what_sold = text_line(_l("What is being sold?"), _l("If you know. Street names are fine."))
+    what_sold = text_line(_l("What is being sold?"), _l("If you know. Slang names are fine."))
     link = text_line(_l("Account, link or phone number of the seller"),
                      _l("For example @name, a web address or a WhatsApp number."))
     answer_fields = ("platform", "what_sold")
@@ -194,6 +194,8 @@ class JobOfferReportForm(ReportForm):
         ("danger", _l("Someone is in danger now or cannot come home")),
     ))
     answer_fields = ("where_seen", "destination", "salary", "situation")
+    country = ChoiceField(_l("Which country are you in now?"),
+                          description=_l("So we can show you the right emergency numbers."))
     layout = ("situation", "description", "where_seen", "link", "destination", "salary",
               "country", "contact", "images")
 
@@ -213,7 +215,7 @@ class ExtremismReportForm(DangerMixin, ReportForm):
         ("recruitment", _l("Asking people to join a violent group")),
         ("funding", _l("Asking for money for a violent group")),
         ("propaganda", _l("Propaganda or hate against a group")),
-        ("other", _l("Something else")),
+        ("other", _l("Other content")),
     ))
     danger_now = BooleanField(_l("It names a person or place that could be attacked soon"))
     answer_fields = ("platform", "content_kind")

@@ -72,7 +72,7 @@ def test_description_or_link_is_required_with_a_clear_message(app, client):
 
 
 def test_contact_field_is_marked_optional(client):
-    assert "optional, not needed" in client.get("/en/report/drugs").text
+    assert "(optional)" in client.get("/en/report/drugs").text
 
 
 def test_honeypot_filled_gets_a_message_not_a_silent_drop(app, client):
@@ -176,7 +176,7 @@ def test_invalid_utf8_is_refused_with_a_message(app, client):
 def test_oversized_fields_are_refused_with_a_message(app, client):
     response = submit_report(client, "drugs", description="x" * 10_001)
     assert response.status_code == 400
-    assert "shorter than 10000 characters" in response.text
+    assert "at most 10000 characters" in response.text
     response = submit_report(client, "drugs", description="ok", link="y" * 501)
     assert response.status_code == 400
     assert tips(app) == []

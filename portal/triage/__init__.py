@@ -1,0 +1,1 @@
+"""Automatic triage of tips: pure functions that read a tip's text and suggest what it is about."""

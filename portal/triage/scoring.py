@@ -1,0 +1,246 @@
+"""Explainable triage score for a tip: transparent weighted rules, no black box.
+
+Every point comes from a rule in ``portal/triage/data/*.yaml`` and becomes a
+``Reason`` (rule id, signed weight, one-line staff explanation, snippet). The
+value is a deterministic function of the matched rules (constants in the YAML):
+
+* drugs: S = min(6, sum of substance weights); L = min(12, sum of sale weights
+  + identifier); B = sum of |benign weights|, halved when a strong sale
+  combination is present; L' = max(0, L - B); raw = S*L' + S + L'
+  ("substance x sale - benign": a substance alone gives at most 6);
+  value = raw * 50 / 19, so the reference's high line (S=3, L=4) is 50.
+* job-offer: J = flags of weight >= 2 + min(3, weight-1 flags) + identifier
+  + non-procedural placement - |dampers|; value = J * 50 / 7, and at least 70
+  when a hotspot meets a tourist-visa / irregular-route / passport / coached
+  flag or an Indonesian reporter is recruited to KH/MM (unless the text reads
+  as a warning).
+* extremism: E = signals (a target counts only next to violence, weapons or
+  recruitment) + identifier - |dampers|; value = E * 50 / 5.
+* other, and any unknown category: the highest of the three.
+
+Non-urgent values are rounded and clamped to 0..89. Urgent signals (held
+captive, passport taken, cannot go home, beaten, sold on, ransom, minor,
+suicidal, imminent attack) apply to every category and give
+value = min(100, 90 + 2*(n-1) + base // 20) with priority "urgent"; they do
+not count when the text reads as news or a general warning and shows no
+personal, present situation (reason ``urgency_general_context``). Otherwise
+priority is "high" from 50, "normal" from 25, else "low".
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from portal.triage.rules import (
+    PreparedText,
+    RuleHit,
+    RuleSet,
+    load_ruleset,
+    load_yaml,
+    match_job_offer,
+    match_rules,
+    normalize_lang,
+    prepare,
+)
+
+log = logging.getLogger(__name__)
+
+CATEGORIES = ("drugs", "job-offer", "extremism", "other")
+PRIORITIES = ("urgent", "high", "normal", "low")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One line of the explanation: the matched rule, its signed weight and why it matters."""
+
+    rule_id: str
+    weight: float
+    explanation: str
+    snippet: str = ""
+
+
+@dataclass(frozen=True)
+class Score:
+    """Triage result: value 0-100 (higher = more urgent/likely), reasons, priority, urgent flag."""
+
+    value: int
+    reasons: list[Reason]
+    priority: str
+    urgent: bool
+    category: str
+
+
+@dataclass(frozen=True)
+class _Part:
+    value: float
+    reasons: list[Reason]
+
+
+def _weight(value: float) -> float:
+    return int(value) if float(value).is_integer() else round(value, 2)
+
+
+def _from_hit(hit: RuleHit) -> Reason:
+    return Reason(hit.rule_id, _weight(hit.weight), hit.explanation, hit.snippet)
+
+
+def _synthetic(source: RuleSet | dict[str, Any], rule_id: str, weight: float, snippet: str = "") -> Reason:
+    if isinstance(source, RuleSet):
+        text = source.explanation(rule_id)
+    else:
+        text = str(source.get("explanations", {}).get(rule_id, ""))
+    return Reason(rule_id, _weight(weight), text, snippet)
+
+
+@functools.cache
+def _settings() -> dict[str, Any]:
+    return load_yaml("scoring")
+
+
+def _scaled(raw: float, high_at_raw: float) -> float:
+    return raw * float(_settings()["priority"]["high"]) / float(high_at_raw)
+
+
+def _drugs(text: PreparedText, country: str | None, ident: Reason | None) -> _Part:
+    ruleset = load_ruleset("drug_lexicon")
+    cfg = ruleset.config["scoring"]
+    hits = match_rules(ruleset, text)
+    ids = {hit.rule_id for hit in hits}
+    reasons = [_from_hit(hit) for hit in hits]
+    substance = min(float(cfg["substance_cap"]), sum(h.weight for h in hits if h.group == "substance"))
+    sale = sum(h.weight for h in hits if h.group == "sale") + (ident.weight if ident else 0)
+    sale = min(float(cfg["sale_cap"]), sale)
+    benign = -sum(h.weight for h in hits if h.group == "benign")
+    if benign > 0 and any(set(combo) <= ids for combo in cfg["strong_sale"]):
+        benign *= float(cfg["strong_sale_benign_factor"])
+        reasons.append(_synthetic(ruleset, "strong_sale_override", 0))
+    sale_left = max(0.0, sale - benign)
+    raw = substance * sale_left + substance + sale_left
+    return _Part(_scaled(raw, cfg["high_at_raw"]), reasons + ([ident] if ident else []))
+
+
+def _job_offer(text: PreparedText, country: str | None, ident: Reason | None) -> _Part:
+    ruleset = load_ruleset("job_red_flags")
+    cfg = ruleset.config["scoring"]
+    hits = match_job_offer(text, country=country)
+    ids = {hit.rule_id for hit in hits}
+    reasons = [_from_hit(hit) for hit in hits]
+    flags = [hit for hit in hits if hit.group == "flag"]
+    weak = sum(h.weight for h in flags if h.weight < float(cfg["weak_weight_below"]))
+    raw = sum(h.weight for h in flags if h.weight >= float(cfg["weak_weight_below"]))
+    raw += min(float(cfg["weak_cap"]), weak) + (ident.weight if ident else 0)
+    raw += sum(h.weight for h in hits if h.group == "damper")
+    floor = 0.0
+    hotspot = next((hit for hit in flags if hit.rule_id == "hotspot_destination"), None)
+    if hotspot is not None and "warning_context" not in ids:
+        if ids & set(cfg["combo_with_hotspot"]):
+            floor = float(cfg["combo_floor"])
+            reasons.append(_synthetic(ruleset, "hotspot_combination", 0, hotspot.snippet))
+        banned = set(cfg["non_placement"].get(country or "", ()))
+        if banned & set(hotspot.tags):
+            raw += float(cfg["non_placement_weight"])
+            floor = float(cfg["combo_floor"])
+            reasons.append(_synthetic(ruleset, "non_procedural_placement", cfg["non_placement_weight"],
+                                      hotspot.snippet))
+    value = max(floor, _scaled(raw, cfg["high_at_raw"]))
+    return _Part(value, reasons + ([ident] if ident else []))
+
+
+def _extremism(text: PreparedText, country: str | None, ident: Reason | None) -> _Part:
+    ruleset = load_ruleset("extremism")
+    hits = match_rules(ruleset, text)
+    raw = sum(hit.weight for hit in hits) + (ident.weight if ident else 0)
+    reasons = [_from_hit(hit) for hit in hits] + ([ident] if ident else [])
+    return _Part(_scaled(raw, ruleset.config["scoring"]["high_at_raw"]), reasons)
+
+
+_SCORERS: dict[str, Callable[[PreparedText, str | None, Reason | None], _Part]] = {
+    "drugs": _drugs,
+    "job-offer": _job_offer,
+    "extremism": _extremism,
+}
+
+
+def _urgency(text: PreparedText) -> tuple[list[Reason], list[Reason]]:
+    """Return (urgent reasons, context reasons) for a text, applying the news/warning rule."""
+    ruleset = load_ruleset("urgency")
+    hits = match_rules(ruleset, text)
+    urgent = [hit for hit in hits if hit.group == "urgent"]
+    ids = {hit.rule_id for hit in hits}
+    if urgent and "general_context" in ids and "personal_context" not in ids:
+        return [], [_synthetic(ruleset, "urgency_general_context", 0, urgent[0].snippet)]
+    return [_from_hit(hit) for hit in urgent], []
+
+
+@functools.cache
+def _extractor() -> Callable[[str, str | None], Sequence[Any]] | None:
+    try:
+        from portal.triage.indicators import extract
+    except ImportError:
+        return None
+    return extract
+
+
+def _identifier(text: str, country: str | None) -> Reason | None:
+    extract = _extractor()
+    if extract is None or not text.strip():
+        return None
+    try:
+        found = extract(text, country)
+    except Exception as exc:  # noqa: BLE001 - the credibility bonus is optional; never lose the score
+        log.warning("indicator extraction failed in scoring: %s", type(exc).__name__)
+        return None
+    kinds = sorted({str(getattr(item, "kind", "")) for item in found} - {""})
+    if not kinds:
+        return None
+    return _synthetic(_settings(), "has_identifier", float(_settings()["identifier_weight"]), ", ".join(kinds))
+
+
+def _clean_category(category: object) -> str:
+    if not isinstance(category, str):
+        return "other"
+    name = category.strip().lower().replace("_", "-")
+    return name if name in CATEGORIES else "other"
+
+
+def _clean_country(country: object) -> str | None:
+    if not isinstance(country, str) or not country.strip():
+        return None
+    return country.strip().upper()[:2]
+
+
+def score(category: str, text: str, country: str | None = None,
+          lang: str | None = None) -> Score:
+    """Score a tip's text for its category; never raises. See the module docstring for the formula."""
+    settings = _settings()
+    cat = _clean_category(category)
+    body = text if isinstance(text, str) else ("" if text is None else str(text))
+    body = body[: int(settings["max_chars"])]
+    ctry = _clean_country(country)
+    prepared = prepare(body, lang if isinstance(lang, str) else None, int(settings["max_chars"]))
+    region = ctry or settings["lang_region"].get(normalize_lang(lang) or "")
+    ident = _identifier(body, region)
+    if cat == "other":
+        parts = {name: scorer(prepared, ctry, ident) for name, scorer in _SCORERS.items()}
+        best = max(parts, key=lambda name: parts[name].value)
+        part = parts[best]
+        if part.value >= float(settings["other_hint_min_value"]):
+            hint = f"looks_like_{best.replace('-', '_')}"
+            part = _Part(part.value, [*part.reasons, _synthetic(settings, hint, 0)])
+    else:
+        part = _SCORERS[cat](prepared, ctry, ident)
+    base = int(min(float(settings["non_urgent_max"]), max(0.0, part.value)) + 0.5)
+    urgent, context = _urgency(prepared)
+    reasons = urgent + context + sorted(part.reasons, key=lambda reason: -reason.weight)
+    if urgent:
+        cfg = settings["urgent"]
+        value = min(100, int(cfg["base"]) + int(cfg["per_extra_signal"]) * (len(urgent) - 1)
+                    + base // int(cfg["base_divisor"]))
+        return Score(value, reasons, "urgent", True, cat)
+    thresholds = settings["priority"]
+    priority = "high" if base >= thresholds["high"] else "normal" if base >= thresholds["normal"] else "low"
+    return Score(base, reasons, priority, False, cat)
