@@ -21,6 +21,11 @@ class OffsetMap:
         self._starts = [segment[0] for segment in segments]
         self._inner = inner
 
+    def rewrote(self, start: int, end: int) -> bool:
+        """True if this map's own rewriting (not an inner one) changed ``[start, end)``."""
+        index = bisect_right(self._starts, end - 1) - 1
+        return index >= 0 and self._segments[index][1] > start
+
     def to_original(self, pos: int, end: bool = False) -> int:
         """Return the original offset of ``pos``; inside a replacement, its start (or end)."""
         index = bisect_right(self._starts, pos) - 1

@@ -183,7 +183,10 @@ class _Extraction:
         for start, end, host in deferred:
             if any(t_start < end and start < t_end for t_start, t_end in taken):
                 continue  # "IG: toko.online" was a handle
-            domain = _bare_domain(host)
+            if self.offsets.rewrote(start, end):  # "evil[.]zip" was meant as a domain
+                domain = registrable_domain(host)
+            else:
+                domain = _bare_domain(host)
             if domain:
                 self.add("domain", domain, start, end)
                 spans.append((start, end))

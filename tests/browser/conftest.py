@@ -1,0 +1,62 @@
+"""Headless Chromium (Debian's, never a downloaded one) against a live test server."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from portal.devserver import AnonymousRequestHandler
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True,
+                         request_handler=AnonymousRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(params=[True, False], ids=["js", "no-js"])
+def phone(request, browser):
+    """A 360 px wide phone, with and without JavaScript."""
+    context = browser.new_context(viewport={"width": 360, "height": 740},
+                                  java_script_enabled=request.param, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True)
+    outside: list[str] = []
+    context.on("request", lambda r: outside.append(r.url)
+               if not r.url.startswith("http://127.0.0.1") else None)
+    page = context.new_page()
+    page.js_enabled = request.param  # type: ignore[attr-defined]
+    page.outside_requests = outside  # type: ignore[attr-defined]
+    yield page
+    context.close()
+    assert outside == [], f"requests to other hosts: {outside}"
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
