@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(PY) -m flask --app portal
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test i18n compile-translations bench lint clean
+.PHONY: install run test browser-deps i18n compile-translations bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,9 +23,21 @@ run: install
 
 # Runs the whole suite on SQLite + embedded Redis, and also on PostgreSQL + Redis
 # server when TEST_DATABASE_URL / TEST_REDIS_URL are set (.ci/run sets them).
-test: install
+test: install browser-deps
 	$(MAKE) --no-print-directory compile-translations
 	$(PY) -m pytest
+
+# Browser tests drive Debian's Chromium (never a downloaded browser); install it when we can.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+	  else \
+	    echo "note: /usr/bin/chromium is missing, browser tests will be skipped (apt-get install chromium)"; \
+	  fi; \
+	fi
 
 compile-translations: install
 	$(VENV)/bin/pybabel compile -d translations --statistics 2>&1 | grep -v "^compiling" || true

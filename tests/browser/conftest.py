@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -29,6 +30,8 @@ def live_server(app):
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must run the browser tests: `make browser-deps` did not install chromium")
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
 
