@@ -12,9 +12,11 @@ from portal.config import ReceiptHashParams
 app = Flask(__name__)
 PARAMS = ReceiptHashParams()
 SALT = hashlib.sha256(b"bench-salt").digest()
-FORM = ('<form method="post"><input type="hidden" name="csrf_token" value="{csrf}">'
-        '<input type="hidden" name="form_token" value="{token}"><textarea name="description">'
-        "</textarea></form>")
+FORM = (
+    '<form method="post"><input type="hidden" name="csrf_token" value="{csrf}">'
+    '<input type="hidden" name="form_token" value="{token}"><textarea name="description">'
+    "</textarea></form>"
+)
 
 
 @app.get("/")
@@ -30,8 +32,14 @@ def form() -> str:
 @app.post("/form")
 def submit():
     code = str(secrets.randbelow(10**16)).zfill(16)
-    hash_secret_raw(code.encode(), SALT, time_cost=PARAMS.time_cost,
-                    memory_cost=PARAMS.memory_cost_kib, parallelism=PARAMS.parallelism,
-                    hash_len=32, type=Type.ID)
+    hash_secret_raw(
+        code.encode(),
+        SALT,
+        time_cost=PARAMS.time_cost,
+        memory_cost=PARAMS.memory_cost_kib,
+        parallelism=PARAMS.parallelism,
+        hash_len=32,
+        type=Type.ID,
+    )
     request.form.get("description")
     return redirect("/done", code=303)

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 TOKEN = re.compile(r'name="(csrf_token|form_token)"[^>]*value="([^"]*)"')
-DESCRIPTION = ("Akun ini jual sabu, ready stock, COD seluruh Jakarta, harga 1jt per gram, "
-               "order via WA 0812-3456-7890. Tiếng Việt: bán hàng, giao tận nơi.")
+DESCRIPTION = (
+    "Akun ini jual sabu, ready stock, COD seluruh Jakarta, harga 1jt per gram, "
+    "order via WA 0812-3456-7890. Tiếng Việt: bán hàng, giao tận nơi."
+)
 
 
 @dataclass
@@ -29,8 +31,15 @@ class Result:
         return self.completed / self.seconds
 
 
-def _loop(host: str, port: int, path: str, deadline: float, counts: Counter,
-          statuses: Counter, lock: threading.Lock) -> None:
+def _loop(
+    host: str,
+    port: int,
+    path: str,
+    deadline: float,
+    counts: Counter,
+    statuses: Counter,
+    lock: threading.Lock,
+) -> None:
     conn = http.client.HTTPConnection(host, port, timeout=30)
     cookie = ""
     done = 0
@@ -46,8 +55,12 @@ def _loop(host: str, port: int, path: str, deadline: float, counts: Counter,
             fields["description"] = DESCRIPTION
             fields["country"] = "ID"
             payload = urlencode(fields)
-            conn.request("POST", path, body=payload, headers={
-                "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+            conn.request(
+                "POST",
+                path,
+                body=payload,
+                headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+            )
             response = conn.getresponse()
             response.read()
             set_cookie = response.getheader("Set-Cookie")
@@ -73,8 +86,10 @@ def run(host: str, port: int, path: str, *, clients: int = 16, seconds: float = 
     lock = threading.Lock()
     start = time.monotonic()
     deadline = start + seconds
-    threads = [threading.Thread(target=_loop, args=(host, port, path, deadline, counts,
-                                                    statuses, lock)) for _ in range(clients)]
+    threads = [
+        threading.Thread(target=_loop, args=(host, port, path, deadline, counts, statuses, lock))
+        for _ in range(clients)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

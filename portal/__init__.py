@@ -22,12 +22,16 @@ from portal.extensions import babel, csrf, db, limiter, migrate
 from portal.i18n import LANGUAGE_NAMES, LOCALES, current_locale
 
 
-def create_app(environ: Mapping[str, str] | None = None,
-               instance_path: str | os.PathLike[str] | None = None) -> Flask:
+def create_app(
+    environ: Mapping[str, str] | None = None, instance_path: str | os.PathLike[str] | None = None
+) -> Flask:
     """Build the application from the environment (os.environ unless given)."""
     environ = os.environ if environ is None else environ
-    instance = Path(instance_path or environ.get("WASPADA_INSTANCE")
-                    or Path(__file__).resolve().parent.parent / "instance")
+    instance = Path(
+        instance_path
+        or environ.get("WASPADA_INSTANCE")
+        or Path(__file__).resolve().parent.parent / "instance"
+    )
     app = Flask(__name__, instance_path=str(instance))
 
     settings = Settings.from_env(environ, instance)
@@ -37,8 +41,12 @@ def create_app(environ: Mapping[str, str] | None = None,
     Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
     if settings.proxy_fix_x_for:
         # Behind a reverse proxy: trust exactly that many hops (used only for rate-limit HMACs).
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_fix_x_for,  # type: ignore[method-assign]
-                                x_proto=1, x_host=1)
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=settings.proxy_fix_x_for,  # type: ignore[method-assign]
+            x_proto=1,
+            x_host=1,
+        )
 
     redis_url = settings.redis_url or redis_server.embedded_url(instance)
     _init_extensions(app, redis_url)
@@ -56,21 +64,24 @@ def _init_extensions(app: Flask, redis_url: str) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"),
-                     render_as_batch=True)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent.parent / "migrations"), render_as_batch=True
+    )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=current_locale)
     i18n.init_app(app)
     app.config["RATELIMIT_STORAGE_URI"] = redis_server.limiter_storage_uri(redis_url)
-    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 0.5,
-                                               "socket_timeout": 1.0}
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
     limiter.init_app(app)
     queue.init_app(app, redis_url)
 
     @app.context_processor
     def _layout_globals() -> dict[str, object]:
-        return {"LOCALES": LOCALES, "LANGUAGE_NAMES": LANGUAGE_NAMES,
-                "settings": app.extensions["waspada.settings"]}
+        return {
+            "LOCALES": LOCALES,
+            "LANGUAGE_NAMES": LANGUAGE_NAMES,
+            "settings": app.extensions["waspada.settings"],
+        }
 
 
 def _sqlite_pragmas(connection: object, _record: object) -> None:

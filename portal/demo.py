@@ -18,33 +18,69 @@ from portal.public.tips.services import NewTip, submit_tip
 demo_cli = AppGroup("demo", help="Demonstration data (development only).")
 
 DEMO_TIPS: list[tuple[str, NewTip]] = [
-    ("demo-drugs-0000000000000000000001", NewTip(
-        category="drugs", lang="id", country="ID",
-        description="Akun ini jual sabu dan tembakau sintetis, ready stok, kirim COD ke seluruh "
-                    "Jakarta. Harga dikirim lewat DM. Pembayaran lewat DANA.",
-        link="instagram.com/contoh.akun.demo", contact="", in_danger=False,
-        answers={"platform": "instagram", "what_sold": "sabu, tembakau sintetis"})),
-    ("demo-joboffer-000000000000000000002", NewTip(
-        category="job-offer", lang="vi", country="VN",
-        description="Tuyển gấp nhân viên chăm sóc khách hàng tại Campuchia, lương 30 triệu/tháng, "
-                    "bao vé máy bay, không cần kinh nghiệm. Đi visa du lịch, sang bên đó làm "
-                    "giấy tờ sau.",
-        link="Telegram @tuyendung_demo", contact="", in_danger=False,
-        answers={"where_seen": "facebook", "destination": "KH",
-                 "salary": "30 triệu/tháng", "situation": "not_left"})),
-    ("demo-joboffer-000000000000000000003", NewTip(
-        category="job-offer", lang="en", country="PH",
-        description="My cousin went to Thailand for a customer service job. Now she says she is "
-                    "in Myawaddy, her passport was taken and they will not let her go home "
-                    "unless we pay.",
-        link="+63 917 000 0000", contact="", in_danger=True,
-        answers={"where_seen": "friend", "destination": "MM", "situation": "danger"})),
-    ("demo-extremism-00000000000000000004", NewTip(
-        category="extremism", lang="id", country="ID",
-        description="Grup Telegram ini menyebarkan ajakan bergabung dengan kelompok bersenjata "
-                    "dan meminta donasi.",
-        link="t.me/contoh_grup_demo", contact="", in_danger=False,
-        answers={"platform": "telegram", "content_kind": "recruitment"})),
+    (
+        "demo-drugs-0000000000000000000001",
+        NewTip(
+            category="drugs",
+            lang="id",
+            country="ID",
+            description="Akun ini jual sabu dan tembakau sintetis, ready stok, kirim COD ke seluruh "
+            "Jakarta. Harga dikirim lewat DM. Pembayaran lewat DANA.",
+            link="instagram.com/contoh.akun.demo",
+            contact="",
+            in_danger=False,
+            answers={"platform": "instagram", "what_sold": "sabu, tembakau sintetis"},
+        ),
+    ),
+    (
+        "demo-joboffer-000000000000000000002",
+        NewTip(
+            category="job-offer",
+            lang="vi",
+            country="VN",
+            description="Tuyển gấp nhân viên chăm sóc khách hàng tại Campuchia, lương 30 triệu/tháng, "
+            "bao vé máy bay, không cần kinh nghiệm. Đi visa du lịch, sang bên đó làm "
+            "giấy tờ sau.",
+            link="Telegram @tuyendung_demo",
+            contact="",
+            in_danger=False,
+            answers={
+                "where_seen": "facebook",
+                "destination": "KH",
+                "salary": "30 triệu/tháng",
+                "situation": "not_left",
+            },
+        ),
+    ),
+    (
+        "demo-joboffer-000000000000000000003",
+        NewTip(
+            category="job-offer",
+            lang="en",
+            country="PH",
+            description="My cousin went to Thailand for a customer service job. Now she says she is "
+            "in Myawaddy, her passport was taken and they will not let her go home "
+            "unless we pay.",
+            link="+63 917 000 0000",
+            contact="",
+            in_danger=True,
+            answers={"where_seen": "friend", "destination": "MM", "situation": "danger"},
+        ),
+    ),
+    (
+        "demo-extremism-00000000000000000004",
+        NewTip(
+            category="extremism",
+            lang="id",
+            country="ID",
+            description="Grup Telegram ini menyebarkan ajakan bergabung dengan kelompok bersenjata "
+            "dan meminta donasi.",
+            link="t.me/contoh_grup_demo",
+            contact="",
+            in_danger=False,
+            answers={"platform": "telegram", "content_kind": "recruitment"},
+        ),
+    ),
 ]
 
 DEMO_REPLY = "Terima kasih. Bisakah Anda mengirim tangkapan layar dari unggahan itu?"

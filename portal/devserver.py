@@ -46,8 +46,14 @@ def main() -> None:
     port = int(os.environ.get("PORT", "5000"))
     print(f"\n  Waspada is running: http://127.0.0.1:{port}/   (Ctrl+C to stop)\n", flush=True)
     try:
-        run_simple("127.0.0.1", port, app, request_handler=AnonymousRequestHandler,
-                   use_reloader=False, threaded=True)
+        run_simple(
+            "127.0.0.1",
+            port,
+            app,
+            request_handler=AnonymousRequestHandler,
+            use_reloader=False,
+            threaded=True,
+        )
     finally:
         stop()
 

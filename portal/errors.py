@@ -15,33 +15,51 @@ from portal.extensions import db
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: (_l("Something in the form was not right"),
-          _l("Please go back, check what you typed and try again.")),
+    400: (
+        _l("Something in the form was not right"),
+        _l("Please go back, check what you typed and try again."),
+    ),
     403: (_l("Not allowed"), _l("You cannot open this page.")),
-    404: (_l("Page not found"), _l("This page does not exist. Check the address, or start "
-                                   "again from the home page.")),
+    404: (
+        _l("Page not found"),
+        _l("This page does not exist. Check the address, or start again from the home page."),
+    ),
     405: (_l("Not allowed"), _l("This page cannot be used in this way.")),
-    413: (_l("Too much to send at once"),
-          _l("Your photos are too large. Please send fewer or smaller images (up to 10 MB "
-             "each).")),
-    429: (_l("Please wait a moment"),
-          _l("Many attempts came from your connection in a short time. Please wait a few "
-             "minutes and try again. Nothing you sent before is lost.")),
-    500: (_l("Something went wrong on our side"),
-          _l("Please try again in a few minutes.")),
-    503: (_l("We are busy right now"),
-          _l("Please try again in a few minutes. Nothing you sent before is lost.")),
+    413: (
+        _l("Too much to send at once"),
+        _l("Your photos are too large. Please send fewer or smaller images (up to 10 MB each)."),
+    ),
+    429: (
+        _l("Please wait a moment"),
+        _l(
+            "Many attempts came from your connection in a short time. Please wait a few "
+            "minutes and try again. Nothing you sent before is lost."
+        ),
+    ),
+    500: (_l("Something went wrong on our side"), _l("Please try again in a few minutes.")),
+    503: (
+        _l("We are busy right now"),
+        _l("Please try again in a few minutes. Nothing you sent before is lost."),
+    ),
 }
-CSRF_MESSAGE = (_l("This form has expired"),
-                _l("For your safety, forms stop working after a while. Please go back, "
-                   "reload the page and send it again."))
+CSRF_MESSAGE = (
+    _l("This form has expired"),
+    _l(
+        "For your safety, forms stop working after a while. Please go back, "
+        "reload the page and send it again."
+    ),
+)
 
 
 def render_error(code: int, title: object = None, message: object = None) -> tuple[str, int]:
     default_title, default_message = MESSAGES.get(code, MESSAGES[500])
     g.error_page = True  # the language switcher then leads home, not back to the error
-    return render_template("errors/error.html", code=code, title=title or default_title,
-                           message=message or default_message), code
+    return render_template(
+        "errors/error.html",
+        code=code,
+        title=title or default_title,
+        message=message or default_message,
+    ), code
 
 
 def init_app(app: Flask) -> None:

@@ -48,8 +48,9 @@ def current_locale() -> str:
 
 def localized_blueprint(name: str, import_name: str, url_prefix: str = "") -> Blueprint:
     """A blueprint whose URLs all start with /<lang>/ and which sets g.lang from it."""
-    bp = Blueprint(name, import_name, url_prefix=f"/<lang>{url_prefix}",
-                   template_folder="templates")
+    bp = Blueprint(
+        name, import_name, url_prefix=f"/<lang>{url_prefix}", template_folder="templates"
+    )
 
     @bp.url_value_preprocessor
     def _pull_lang(endpoint: str | None, values: dict | None) -> None:
@@ -107,7 +108,12 @@ def init_app(app: object) -> None:
     from portal.public.support.directory import display_name, tel_href
 
     app.jinja_env.globals.update(  # type: ignore[attr-defined]
-        month_year=month_year, format_date=format_date, format_datetime=format_datetime, tel_href=tel_href,
+        month_year=month_year,
+        format_date=format_date,
+        format_datetime=format_datetime,
+        tel_href=tel_href,
         service_name=lambda service: display_name(service, current_locale()),
-        current_locale_code=current_locale, language_links=language_links,
-        has_endpoint=lambda name: name in app.view_functions)  # type: ignore[attr-defined]
+        current_locale_code=current_locale,
+        language_links=language_links,
+        has_endpoint=lambda name: name in app.view_functions,
+    )  # type: ignore[attr-defined]

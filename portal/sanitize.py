@@ -34,8 +34,9 @@ def clean_text(text: str, max_length: int, *, multiline: bool = True) -> str:
         if "<" not in text and "&" not in text:
             break
         # bleach strips the tags and escapes what is left; decoding restores "a < b & c".
-        stripped = html.unescape(bleach.clean(text, tags=set(), attributes={}, strip=True,
-                                              strip_comments=True))
+        stripped = html.unescape(
+            bleach.clean(text, tags=set(), attributes={}, strip=True, strip_comments=True)
+        )
         if stripped == text:
             break
         text = stripped

@@ -78,7 +78,8 @@ def cacheable(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         g.cacheable = True
         cache: dict[str, tuple[float, Any]] = current_app.extensions.setdefault(
-            "waspada.page_cache", {})
+            "waspada.page_cache", {}
+        )
         key = request.full_path
         now = time.monotonic()
         hit = cache.get(key)

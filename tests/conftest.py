@@ -37,20 +37,25 @@ def embedded_redis_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session", params=_backends())
-def backend(request: pytest.FixtureRequest, embedded_redis_url: str,
-            tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def backend(
+    request: pytest.FixtureRequest,
+    embedded_redis_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, str]:
     """Connection settings for one backend pair; the schema is created once per session."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "test.sqlite3"
-        return {"DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": embedded_redis_url,
-                "name": "sqlite"}
+        return {
+            "DATABASE_URL": f"sqlite:///{path}",
+            "REDIS_URL": embedded_redis_url,
+            "name": "sqlite",
+        }
     url = os.environ["TEST_DATABASE_URL"]
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     engine.dispose()
-    return {"DATABASE_URL": url, "REDIS_URL": os.environ["TEST_REDIS_URL"],
-            "name": "postgresql"}
+    return {"DATABASE_URL": url, "REDIS_URL": os.environ["TEST_REDIS_URL"], "name": "postgresql"}
 
 
 def make_env(backend: dict[str, str], **extra: str) -> dict[str, str]:

@@ -33,15 +33,27 @@ def get_form(client, url: str) -> dict[str, str]:
     return form_tokens(response.text)
 
 
-def submit_report(client, category: str = "drugs", lang: str = "en", *, tokens=None,
-                  files=None, headers=None, **fields):
+def submit_report(
+    client,
+    category: str = "drugs",
+    lang: str = "en",
+    *,
+    tokens=None,
+    files=None,
+    headers=None,
+    **fields,
+):
     """Fill in and send a report form as a browser would (multipart, with its tokens)."""
     tokens = tokens or get_form(client, f"/{lang}/report/{category}")
     data = {**tokens, **fields}
     if files:
         data["images"] = files
-    return client.post(f"/{lang}/report/{category}", data=data, headers=headers or {},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/{lang}/report/{category}",
+        data=data,
+        headers=headers or {},
+        content_type="multipart/form-data",
+    )
 
 
 RECEIPT = re.compile(r'id="receipt-code">([^<]*)<')

@@ -5,14 +5,17 @@ import pytest
 from portal.i18n import LANGUAGE_NAMES, LOCALES
 
 
-@pytest.mark.parametrize(("accept", "expected"), [
-    ("vi-VN,vi;q=0.9,en;q=0.5", "/vi/"),
-    ("en-US,en;q=0.9", "/en/"),
-    ("id", "/id/"),
-    ("ms-MY", "/id/"),  # closest language we serve
-    ("fr-FR", "/id/"),  # default
-    ("", "/id/"),
-])
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("vi-VN,vi;q=0.9,en;q=0.5", "/vi/"),
+        ("en-US,en;q=0.9", "/en/"),
+        ("id", "/id/"),
+        ("ms-MY", "/id/"),  # closest language we serve
+        ("fr-FR", "/id/"),  # default
+        ("", "/id/"),
+    ],
+)
 def test_root_redirects_by_accept_language(client, accept, expected):
     response = client.get("/", headers={"Accept-Language": accept})
     assert response.status_code == 302
@@ -29,7 +32,8 @@ def test_language_switcher_keeps_the_current_page_without_javascript(client):
     html = client.get("/en/report/job-offer").text
     links = dict(re.findall(r'<a href="([^"]+)" lang="([a-z]+)"', html))
     assert {v: k for k, v in links.items()} == {
-        code: f"/{code}/report/job-offer" for code in LOCALES}
+        code: f"/{code}/report/job-offer" for code in LOCALES
+    }
     for code in LOCALES:
         assert LANGUAGE_NAMES[code] in html
 
@@ -40,6 +44,8 @@ def test_switcher_on_an_error_page_leads_home(client):
 
 
 def test_pages_are_translated(client):
-    assert "Laporkan" in client.get("/id/report/").text or "laporkan" in client.get(
-        "/id/report/").text.lower()
+    assert (
+        "Laporkan" in client.get("/id/report/").text
+        or "laporkan" in client.get("/id/report/").text.lower()
+    )
     assert "What do you want to report?" not in client.get("/vi/report/").text

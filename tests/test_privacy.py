@@ -46,17 +46,25 @@ def test_canary_address_is_never_stored_or_logged(app_factory, redis_client, cap
     client.environ_base.update({"REMOTE_ADDR": CANARY, "HTTP_X_FORWARDED_FOR": CANARY_FORWARDED})
     headers = {"X-Forwarded-For": CANARY_FORWARDED, "X-Real-IP": CANARY}
 
-    submit_report(client, "job-offer", description="Kerja di Kamboja", situation="danger",
-                  headers=headers)
+    submit_report(
+        client, "job-offer", description="Kerja di Kamboja", situation="danger", headers=headers
+    )
     code = receipt_from(client)
     tokens = form_tokens(client.get("/en/follow-up").text)
-    client.post("/en/follow-up", data={"csrf_token": tokens["csrf_token"], "code": code},
-                headers=headers)
+    client.post(
+        "/en/follow-up", data={"csrf_token": tokens["csrf_token"], "code": code}, headers=headers
+    )
     tokens = form_tokens(client.get("/en/follow-up").text)
-    client.post("/en/follow-up/reply", data={"csrf_token": tokens["csrf_token"],
-                                             "body": "more info"}, headers=headers)
-    client.post("/en/follow-up", data={"csrf_token": tokens["csrf_token"],
-                                       "code": "0000000000000000"}, headers=headers)
+    client.post(
+        "/en/follow-up/reply",
+        data={"csrf_token": tokens["csrf_token"], "body": "more info"},
+        headers=headers,
+    )
+    client.post(
+        "/en/follow-up",
+        data={"csrf_token": tokens["csrf_token"], "code": "0000000000000000"},
+        headers=headers,
+    )
     assert app.test_cli_runner().invoke(args=["triage", "worker", "--burst"]).exit_code == 0
 
     out, err = capfd.readouterr()

@@ -5,8 +5,14 @@ import pytest
 from portal.security import CONTENT_SECURITY_POLICY, rate_limit_key
 from tests.helpers import submit_report
 
-PUBLIC_PAGES = ["/id/", "/en/report/", "/vi/report/drugs", "/en/report/job-offer",
-                "/en/follow-up", "/en/report/done"]
+PUBLIC_PAGES = [
+    "/id/",
+    "/en/report/",
+    "/vi/report/drugs",
+    "/en/report/job-offer",
+    "/en/follow-up",
+    "/en/report/done",
+]
 
 
 @pytest.mark.parametrize("url", PUBLIC_PAGES)
@@ -30,7 +36,7 @@ def test_pages_have_no_inline_script_or_style_and_nothing_from_other_hosts(clien
     for attribute in re.findall(r'(?:src|href|action)="([^"]+)"', html):
         if attribute.startswith(("http://", "https://", "//")):
             # The only outside address on a page is the quick-exit link, which is never loaded.
-            assert 'data-quick-exit' in html and attribute.startswith("https://www.google.com")
+            assert "data-quick-exit" in html and attribute.startswith("https://www.google.com")
 
 
 def test_quick_exit_is_on_every_public_page_and_works_without_javascript(client):
@@ -63,16 +69,16 @@ def test_rate_limit_key_is_an_hmac_that_changes_daily(app, monkeypatch):
     with app.test_request_context(environ_base={"REMOTE_ADDR": "203.0.113.77"}):
         key = rate_limit_key()
         assert "203.0.113.77" not in key and len(key) == 32
-        monkeypatch.setattr(security, "_daily_salt",
-                            lambda: security._salt_for(b"k", "2099-01-01"))
+        monkeypatch.setattr(security, "_daily_salt", lambda: security._salt_for(b"k", "2099-01-01"))
         assert rate_limit_key() != key
 
 
 def test_submissions_are_rate_limited_with_a_page_in_the_readers_language(app_factory):
     app = app_factory(RATE_LIMIT_SUBMISSION="2 per minute")
     client = app.test_client()
-    codes = [submit_report(client, "drugs", lang="id", description=f"t{n}").status_code
-             for n in range(3)]
+    codes = [
+        submit_report(client, "drugs", lang="id", description=f"t{n}").status_code for n in range(3)
+    ]
     assert codes == [303, 303, 429]
     page = submit_report(client, "drugs", lang="id", description="again")
     assert page.status_code == 429 and '<html lang="id"' in page.text

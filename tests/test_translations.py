@@ -38,15 +38,31 @@ def test_translations_keep_every_placeholder(locale):
         if not message.id or isinstance(message.id, tuple):
             continue
         assert sorted(re.findall(PLACEHOLDER, message.id)) == sorted(
-            re.findall(PLACEHOLDER, message.string)), (locale, message.id)
+            re.findall(PLACEHOLDER, message.string)
+        ), (locale, message.id)
 
 
 def test_catalog_is_up_to_date_with_the_code(tmp_path):
     pot = tmp_path / "messages.pot"
     pybabel = Path(sys.executable).parent / "pybabel"
-    subprocess.run([str(pybabel), "extract", "-F",
-                    "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(pybabel),
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     with pot.open("rb") as handle:
         in_code = {m.id for m in read_po(handle) if m.id}
     for locale in LOCALES:

@@ -74,8 +74,11 @@ def enqueue_triage_after_commit(tip_ids: Iterable[int]) -> list[int]:
                 queued.append(tip_id)
     except (redis.RedisError, OSError) as error:
         app.extensions["waspada.redis_down_until"] = time.monotonic() + _BACKOFF_SECONDS
-        log.warning("triage queue unreachable, %d tip(s) stay pending: %s",
-                    len(ids) - len(queued), type(error).__name__)
+        log.warning(
+            "triage queue unreachable, %d tip(s) stay pending: %s",
+            len(ids) - len(queued),
+            type(error).__name__,
+        )
     if queued:
         _mark_queued(queued)
     return queued
@@ -105,10 +108,8 @@ def _enqueue_once(queue: Queue, tip_id: int) -> bool:
 def _mark_queued(tip_ids: list[int]) -> None:
     db.session.execute(
         db.update(Tip)
-        .where(Tip.id.in_(tip_ids),
-               Tip.triage_state.in_([TriageState.PENDING, TriageState.QUEUED]))
-        .values(triage_state=TriageState.QUEUED, triage_error="",
-                triage_state_changed_at=utcnow())
+        .where(Tip.id.in_(tip_ids), Tip.triage_state.in_([TriageState.PENDING, TriageState.QUEUED]))
+        .values(triage_state=TriageState.QUEUED, triage_error="", triage_state_changed_at=utcnow())
     )
     db.session.commit()
 

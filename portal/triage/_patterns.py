@@ -17,6 +17,14 @@ def word_set(name: str) -> frozenset[str]:
     return frozenset(entry for entry in entries if entry)
 
 
+def last_match(pattern: re.Pattern[str], text: str, start: int, end: int) -> re.Match[str] | None:
+    """The last match of ``pattern`` in ``text[start:end]`` (lookbehinds may see before it)."""
+    found = None
+    for found in pattern.finditer(text, start, end):  # noqa: B007 - we want the last one
+        pass
+    return found
+
+
 def lower_same_length(text: str) -> str:
     """``text.lower()`` with offsets kept: the few letters that grow ("İ") keep one char.
 
@@ -32,9 +40,7 @@ def lower_same_length(text: str) -> str:
 # Letters allowed in host names: ASCII plus Latin (incl. Vietnamese), Greek and Cyrillic,
 # the scripts of look-alike IDN domains. Thai, Khmer, Lao, Burmese and CJK are left out on
 # purpose: they are written without spaces, so the sentence would be glued onto the host.
-LABEL_CHARS = (
-    "a-z0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0370-\u03ff\u0400-\u04ff\u1e00-\u1eff"
-)
+LABEL_CHARS = "a-z0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0370-\u03ff\u0400-\u04ff\u1e00-\u1eff"
 # Possessive label quantifiers keep the engine from backtracking through long words.
 _HOST = rf"(?:[{LABEL_CHARS}][{LABEL_CHARS}\-]*+\.)+[{LABEL_CHARS}][{LABEL_CHARS}\-]*+"
 # Characters that may appear in a URL after the host, as people paste them.
@@ -164,7 +170,7 @@ DATE_LIKE = re.compile(
   | (?<!\d)\d{1,2}[.:]\d\d\s*[-–—~]\s*\d{1,2}[.:]\d\d(?!\d)         # 08.00-17.00
   | (?<!\d)\d{1,2}:\d\d(?::\d\d)?(?!\d)                              # 08:00
   | (?<!\d)(?:19|20)\d\d\s*[-–/]\s*(?:19|20)\d\d(?!\d)               # 2024-2025
-  | (?<![\d.])\d{4}(?P<g>[ \-])\d{4}(?P=g)\d{4}(?P=g)\d{4}(?!\d)     # card or NIK in groups
+  | (?<![\d.])(?<!\d[ \-])\d{4}(?P<g>[ \-])\d{4}(?P=g)\d{4}(?P=g)\d{4}(?!\d|[ \-]\d)  # NIK, card
   | (?<![\d.])(?P<ip>\d{1,3}(?:\.\d{1,3}){3})(?![\d.])
     """,
     re.VERBOSE,
@@ -210,4 +216,7 @@ WHATSAPP_AFTER = re.compile(rf"\s*[(\[]?\s*{WHATSAPP_CUE.pattern}")
 # Between two numbers of one list ("0812… / 0813…", "… atau …").
 LIST_GAP = re.compile(r"[\s/,;&|+]*(?:(?:atau|or|hoặc|hoac|o|at|dan|and|và)[\s/,;&|]*)?")
 # Words glued to a number that still introduce it ("WA0812…", "hp081…").
-GLUED_CUES = frozenset("wa hp telp tel tlp sdt zalo call phone no nomor hotline viber line".split())
+GLUED_CUES = frozenset(
+    "wa whatsapp wasap watsap hp telp telpon tel tlp sdt sđt zalo call phone sms no nomor "
+    "hotline viber line".split()
+)

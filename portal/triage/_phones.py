@@ -77,16 +77,19 @@ def find_phones(text: str, region: str | None) -> list[PhoneHit]:
             continue  # an amount or a date as a whole: spare the (slow) matcher
         # Keep one character after the run so the matcher can see a glued letter ("…890jt").
         window = text[start : end + 1]
-        context = low
-        if _IDD_ZEROS.match(window):
+        context, plus_at = low, -1
+        if zeros := _IDD_ZEROS.match(window):
             # "0062 812…" is international dialling: as "+62" it also works without a region.
             window = _IDD_ZEROS.sub(r"\1 +", window, count=1)
             context = low[:start] + window + low[start + len(window) :]
+            plus_at = len(zeros.group(1)) + 1
         matches = _matches(window, region)
         if not matches and sum(ch.isdigit() for ch in raw) >= 2 * _MIN_DIGITS:
             matches = _split_matches(window, region)
         for m_start, m_end, m_raw, number in matches:
             s, e = start + m_start, start + m_end
+            if m_start == plus_at:
+                s -= 1  # the span covers the "00" as written
             if any(b_start < e and s < b_end for b_start, b_end in blocked):
                 continue
             if not _looks_like_phone(context, s, e, m_raw.strip(), number, region):
@@ -185,9 +188,7 @@ def _looks_like_phone(
 
 def _account_cue_before(low: str, s: int) -> bool:
     """A bank-account cue shortly before, with no other number or contact word in between."""
-    cue = None
-    for cue in p.ACCOUNT_CUE.finditer(low, max(0, s - 40), s):
-        pass
+    cue = p.last_match(p.ACCOUNT_CUE, low, max(0, s - 40), s)
     if cue is None:
         return False
     gap = low[cue.end() : s]

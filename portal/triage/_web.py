@@ -13,7 +13,9 @@ from portal.triage import _patterns as p
 
 _extractor: tldextract.TLDExtract | None = None
 _extractor_lock = threading.Lock()
-_ASCII_HOST = re.compile(r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)*")
+_ASCII_HOST = re.compile(
+    r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?)*"
+)
 
 
 def _tld_extractor() -> tldextract.TLDExtract:

@@ -4,15 +4,21 @@
 ("hxxps://shop[.]com", "shop (dot) com") is understood. Values are normalised so that the
 same indicator written two ways compares equal:
 
-=========  ==================================================================
+=========  ====================================================================
 url        the URL as written, defanging undone, ``http://`` added if missing
 domain     registrable domain (eTLD+1), lower case, IDN as punycode
 phone      E.164; ``country`` is the region for numbers written nationally
 email      lower case
 whatsapp   E.164 of a number given as WhatsApp ("WA 0812…", wa.me links)
-telegram,  handle in lower case without "@"; instagram, tiktok, facebook, line
-…          as for telegram (facebook: page name or numeric profile id)
-=========  ==================================================================
+telegram   handle, lower case, no "@" ("@abc", "tele: abc", t.me/abc)
+instagram  handle, lower case ("IG: abc", instagram.com/abc)
+tiktok     handle, lower case ("tiktok @abc", tiktok.com/@abc)
+facebook   page name, lower case, or numeric profile id (facebook.com/…)
+line       LINE id, lower case ("ID LINE: abc", line.me/ti/p/~abc)
+=========  ====================================================================
+
+A phone number said to be on WhatsApp gives both ``phone`` and ``whatsapp``; a platform
+link gives its ``url`` and ``domain`` as well as the account.
 """
 
 from __future__ import annotations
@@ -175,9 +181,7 @@ class _Extraction:
         self.blank(spans)
         return deferred
 
-    def bare_domains(
-        self, deferred: list[tuple[int, int, str]], taken: list[_Span]
-    ) -> list[_Span]:
+    def bare_domains(self, deferred: list[tuple[int, int, str]], taken: list[_Span]) -> list[_Span]:
         """Deferred bare hosts that have a real public suffix and do not look like prose."""
         spans = []
         for start, end, host in deferred:
@@ -238,9 +242,7 @@ class _Extraction:
 
 def _platform_near(low: str, start: int, end: int, previous_end: int) -> str:
     """The platform an @handle belongs to: a cue before it, else after it, else Telegram."""
-    cue = None
-    for cue in p.PLATFORM_CUE.finditer(low, max(previous_end, start - 30), start):
-        pass
+    cue = p.last_match(p.PLATFORM_CUE, low, max(previous_end, start - 30), start)
     if cue is None:
         cue = p.TRAILING_CUE.match(low, end, end + 30)
     if cue is None:
@@ -263,7 +265,7 @@ def _trim_url(url: str) -> str:
 
 
 def _drop_glued_sentence(host: str) -> str:
-    """"judi88.com.Daftar" is a missing space after a full stop: cut capitalised labels."""
+    """Cut capitalised labels: "judi88.com.Daftar" is a missing space after a full stop."""
     labels = host.split(".")
     while len(labels) > 2 and _is_capitalised(labels[-1]):
         labels.pop()
@@ -271,7 +273,7 @@ def _drop_glued_sentence(host: str) -> str:
 
 
 def _is_capitalised(label: str) -> bool:
-    """"Daftar" but not "COM" or "com"."""
+    """True for "Daftar", false for "COM" and "com"."""
     return label[:1].isupper() and not label.isupper()
 
 

@@ -13,14 +13,23 @@ from portal.devserver import AnonymousRequestHandler
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 
 
 @pytest.fixture
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True,
-                         request_handler=AnonymousRequestHandler)
+    server = make_server(
+        "127.0.0.1", 0, app, threaded=True, request_handler=AnonymousRequestHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -31,7 +40,9 @@ def live_server(app):
 def browser():
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
-            pytest.fail("CI must run the browser tests: `make browser-deps` did not install chromium")
+            pytest.fail(
+                "CI must run the browser tests: `make browser-deps` did not install chromium"
+            )
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
 
@@ -44,12 +55,18 @@ def browser():
 @pytest.fixture(params=[True, False], ids=["js", "no-js"])
 def phone(request, browser):
     """A 360 px wide phone, with and without JavaScript."""
-    context = browser.new_context(viewport={"width": 360, "height": 740},
-                                  java_script_enabled=request.param, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        java_script_enabled=request.param,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     outside: list[str] = []
-    context.on("request", lambda r: outside.append(r.url)
-               if not r.url.startswith("http://127.0.0.1") else None)
+    context.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith("http://127.0.0.1") else None,
+    )
     page = context.new_page()
     page.js_enabled = request.param  # type: ignore[attr-defined]
     page.outside_requests = outside  # type: ignore[attr-defined]

@@ -1,7 +1,5 @@
 """The citizen journey on a 360 px phone in real Chromium, with and without JavaScript."""
 
-import io
-
 import pytest
 from PIL import Image
 
@@ -68,8 +66,12 @@ def test_language_switcher_keeps_the_page(live_server, phone):
 
 
 def test_quick_exit_leaves_the_page(live_server, phone):
-    phone.route("https://www.google.com/**", lambda route: route.fulfill(
-        status=200, body="<html><title>neutral</title></html>", content_type="text/html"))
+    phone.route(
+        "https://www.google.com/**",
+        lambda route: route.fulfill(
+            status=200, body="<html><title>neutral</title></html>", content_type="text/html"
+        ),
+    )
     phone.goto(f"{live_server}/en/report/drugs")
     history_before = phone.evaluate("history.length") if phone.js_enabled else None
     phone.click("a.quick-exit")

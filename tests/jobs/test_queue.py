@@ -16,8 +16,7 @@ def states(app) -> dict[int, str]:
         return dict(db.session.execute(db.select(Tip.id, Tip.triage_state)).all())
 
 
-def test_job_id_is_derived_from_the_tip_and_a_tip_is_never_queued_twice(app, client,
-                                                                        redis_client):
+def test_job_id_is_derived_from_the_tip_and_a_tip_is_never_queued_twice(app, client, redis_client):
     submit_report(client, "drugs", description="jual sabu")
     [tip_id] = states(app)
     with app.test_request_context():
@@ -36,8 +35,9 @@ def test_jobs_carry_the_tip_id_only(app, client, redis_client):
     assert b"very private words" not in dumped and b"me@example.org" not in dumped
 
 
-def test_tips_stored_while_redis_was_down_are_swept_into_the_queue(app_factory, backend,
-                                                                   redis_client):
+def test_tips_stored_while_redis_was_down_are_swept_into_the_queue(
+    app_factory, backend, redis_client
+):
     down = app_factory(REDIS_URL="redis://127.0.0.1:1/0")
     client = down.test_client()
     for n in range(3):
@@ -78,8 +78,7 @@ def test_worker_maintenance_runs_the_sweep(app_factory, redis_client):
     submit_report(down.test_client(), "other", description="stored while Redis was down")
     up = app_factory()
     with up.app_context():
-        worker = TriageWorker([Queue("triage", connection=redis_client)],
-                              connection=redis_client)
+        worker = TriageWorker([Queue("triage", connection=redis_client)], connection=redis_client)
         worker.run_maintenance_tasks()
     assert set(states(up).values()) == {TriageState.QUEUED}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from portal.extensions import limiter
 from portal.i18n import best_locale, localized_blueprint
 from portal.security import cacheable
 
@@ -20,6 +21,7 @@ def pick_locale() -> Response:
 
 
 @bp.get("/")
+@limiter.exempt
 @cacheable
 def index() -> str:
     return render_template("home/index.html")

@@ -20,8 +20,14 @@ DEFAULT_PATH = Path(__file__).with_name("services.yaml")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # both are safe loaders
 
 NEEDS: tuple[str, ...] = (
-    "emergency", "trafficking", "job-offer-verification", "drugs",
-    "online-content", "child-protection", "mental-health", "legal-aid",
+    "emergency",
+    "trafficking",
+    "job-offer-verification",
+    "drugs",
+    "online-content",
+    "child-protection",
+    "mental-health",
+    "legal-aid",
     "consular",
 )
 CHANNEL_TYPES = frozenset({"phone", "whatsapp", "web", "email", "sms", "app"})
@@ -30,7 +36,8 @@ CONFIDENCE_RANK: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
 INTL = "INTL"
 
 # ISO 3166-1 alpha-2, officially assigned codes.
-ISO_ALPHA2 = frozenset("""
+ISO_ALPHA2 = frozenset(
+    """
 AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL
 BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV
 CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD
@@ -41,24 +48,47 @@ MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR
 PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS
 ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY
 UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
-""".split())
+""".split()
+)
 
 # Country names that may follow "Located in <city>," in an entry's notes.
 _COUNTRY_NAMES = {
-    "brunei": "BN", "cambodia": "KH", "indonesia": "ID", "laos": "LA",
-    "lao pdr": "LA", "malaysia": "MY", "myanmar": "MM", "philippines": "PH",
-    "the philippines": "PH", "singapore": "SG", "thailand": "TH",
-    "timor-leste": "TL", "viet nam": "VN", "vietnam": "VN",
+    "brunei": "BN",
+    "cambodia": "KH",
+    "indonesia": "ID",
+    "laos": "LA",
+    "lao pdr": "LA",
+    "malaysia": "MY",
+    "myanmar": "MM",
+    "philippines": "PH",
+    "the philippines": "PH",
+    "singapore": "SG",
+    "thailand": "TH",
+    "timor-leste": "TL",
+    "viet nam": "VN",
+    "vietnam": "VN",
 }
 _LOCATED_RE = re.compile(r"\bLocated in [^,.;]+, ([A-Za-z][A-Za-z .'-]*?)\s*[.;]")
 # The portal's Filipino locale is "tl"; the data uses "fil".
 _LANG_ALIASES = {"tl": "fil", "fil": "tl"}
 
-_ENTRY_KEYS = frozenset({
-    "id", "country", "name", "organisation", "needs", "channels", "languages",
-    "serves_nationals_abroad", "located_in", "source", "source_date",
-    "confidence", "notes",
-})
+_ENTRY_KEYS = frozenset(
+    {
+        "id",
+        "country",
+        "name",
+        "organisation",
+        "needs",
+        "channels",
+        "languages",
+        "serves_nationals_abroad",
+        "located_in",
+        "source",
+        "source_date",
+        "confidence",
+        "notes",
+    }
+)
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 _LANG_RE = re.compile(r"^[a-z]{2,3}$")
 _DATE_RE = re.compile(r"^\d{4}-(?:0[1-9]|1[0-2])$")
@@ -106,9 +136,7 @@ class _Bad(Exception):
 
 
 def _country_code(value: Any, what: str, *, allow_intl: bool) -> str:
-    if not isinstance(value, str) or not (
-        value in ISO_ALPHA2 or (allow_intl and value == INTL)
-    ):
+    if not isinstance(value, str) or not (value in ISO_ALPHA2 or (allow_intl and value == INTL)):
         allowed = "an ISO 3166-1 alpha-2 code" + (' or "INTL"' if allow_intl else "")
         raise _Bad(f"{what} {value!r} is not {allowed}")
     return value
@@ -143,8 +171,13 @@ def _channel(raw: Any, index: int) -> Channel:
     if not isinstance(value, str) or not value.strip():
         raise _Bad(f"{where} value must be a non-empty string, got {value!r}")
     value = value.strip()
-    checks = {"phone": _PHONE_RE, "whatsapp": _PHONE_RE, "sms": _PHONE_RE,
-              "web": _URL_RE, "email": _EMAIL_RE}
+    checks = {
+        "phone": _PHONE_RE,
+        "whatsapp": _PHONE_RE,
+        "sms": _PHONE_RE,
+        "web": _URL_RE,
+        "email": _EMAIL_RE,
+    }
     if ctype in checks and not checks[ctype].match(value):
         raise _Bad(f"{where} ({ctype}) has a malformed value {value!r}")
     if hours is not None and (not isinstance(hours, str) or not hours.strip()):
@@ -196,8 +229,9 @@ def _service(entry: Mapping[str, Any]) -> Service:
     needs = _str_list(entry.get("needs"), "needs")
     bad_needs = [n for n in needs if n not in NEEDS]
     if not needs or bad_needs or len(set(needs)) != len(needs):
-        raise _Bad(f"'needs' must be a non-empty list without repeats from {list(NEEDS)}; "
-                   f"got {needs!r}")
+        raise _Bad(
+            f"'needs' must be a non-empty list without repeats from {list(NEEDS)}; got {needs!r}"
+        )
 
     raw_channels = entry.get("channels")
     if not isinstance(raw_channels, list) or not raw_channels:
@@ -217,7 +251,9 @@ def _service(entry: Mapping[str, Any]) -> Service:
         raise _Bad(f"'confidence' must be one of {list(CONFIDENCE_RANK)}, got {confidence!r}")
 
     source_date = entry.get("source_date")
-    if source_date is not None and not (isinstance(source_date, str) and _DATE_RE.match(source_date)):
+    if source_date is not None and not (
+        isinstance(source_date, str) and _DATE_RE.match(source_date)
+    ):
         raise _Bad(f"'source_date' must be \"YYYY-MM\" or null, got {source_date!r}")
 
     notes = _text(entry, "notes", required=False)
@@ -226,17 +262,27 @@ def _service(entry: Mapping[str, Any]) -> Service:
     if located_in is not None:
         _country_code(located_in, "located_in", allow_intl=False)
         if located_in == country or not abroad:
-            raise _Bad("'located_in' is only for services abroad "
-                       "(serves_nationals_abroad: true, another country)")
+            raise _Bad(
+                "'located_in' is only for services abroad "
+                "(serves_nationals_abroad: true, another country)"
+            )
         if derived is not None and derived != located_in:
             raise _Bad(f"'located_in' {located_in} disagrees with notes ({derived})")
 
     return Service(
-        id=sid, country=country, name=dict(name), organisation=_text(entry, "organisation"),
-        needs=tuple(needs), channels=channels, languages=tuple(languages),
-        serves_nationals_abroad=abroad, located_in=located_in,
-        source=_sources(entry.get("source"), confidence), source_date=source_date,
-        confidence=confidence, notes=notes,
+        id=sid,
+        country=country,
+        name=dict(name),
+        organisation=_text(entry, "organisation"),
+        needs=tuple(needs),
+        channels=channels,
+        languages=tuple(languages),
+        serves_nationals_abroad=abroad,
+        located_in=located_in,
+        source=_sources(entry.get("source"), confidence),
+        source_date=source_date,
+        confidence=confidence,
+        notes=notes,
     )
 
 
@@ -269,7 +315,7 @@ def _default_services() -> tuple[Service, ...]:
 
 def _load_file(path: Path) -> list[Service]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - safe loader
     except yaml.YAMLError as exc:
         raise ValueError(f"{path}: not valid YAML: {exc}") from None
     return parse_services(data, str(path))
@@ -298,7 +344,9 @@ def _is_hotline(service: Service) -> bool:
     return any(c.type in ("phone", "whatsapp", "sms") for c in service.channels)
 
 
-def emergency_contacts(country: str | None, *, services: Iterable[Service] | None = None) -> list[Service]:
+def emergency_contacts(
+    country: str | None, *, services: Iterable[Service] | None = None
+) -> list[Service]:
     """Services for danger happening now in `country`: emergency lines plus its trafficking hotlines.
 
     Ordered high confidence first and `low` last; embassies abroad and consular or
@@ -308,10 +356,15 @@ def emergency_contacts(country: str | None, *, services: Iterable[Service] | Non
     if code is None:
         return []
     found = [
-        s for s in _pool(services)
-        if s.country == code and s.located_in is None and (
-            "emergency" in s.needs or (
-                "trafficking" in s.needs and _is_hotline(s)
+        s
+        for s in _pool(services)
+        if s.country == code
+        and s.located_in is None
+        and (
+            "emergency" in s.needs
+            or (
+                "trafficking" in s.needs
+                and _is_hotline(s)
                 and not {"consular", "job-offer-verification"} & set(s.needs)
             )
         )
@@ -347,7 +400,8 @@ def for_country(
 
     def wanted(s: Service) -> bool:
         return (need is None or need in s.needs) and (
-            "emergency" in s.needs or _speaks(s, language))
+            "emergency" in s.needs or _speaks(s, language)
+        )
 
     if home is None or home == code:
         if code is None:
@@ -357,11 +411,20 @@ def for_country(
 
     groups: dict[str, int] = {}
     for s in pool:
-        if (s.country == home and s.serves_nationals_abroad and wanted(s)
-                and (code is None or s.located_in in (None, code))):
+        if (
+            s.country == home
+            and s.serves_nationals_abroad
+            and wanted(s)
+            and (code is None or s.located_in in (None, code))
+        ):
             groups[s.id] = 0 if (code is not None and s.located_in == code) else 1
     for s in pool:
-        if code is not None and s.country == code and "emergency" in s.needs and s.located_in is None:
+        if (
+            code is not None
+            and s.country == code
+            and "emergency" in s.needs
+            and s.located_in is None
+        ):
             groups.setdefault(s.id, 2)
     found = [s for s in pool if s.id in groups]
     return sorted(found, key=lambda s: (s.is_low_confidence, groups[s.id], _rank(s)))

@@ -22,7 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional, ValidationError
 
-from portal.sanitize import has_unreadable_characters
+from portal.sanitize import clean_line, clean_text, has_unreadable_characters
 
 DESCRIPTION_MAX = 10_000
 LINE_MAX = 500
@@ -57,9 +57,15 @@ class ChoiceRadioField(RadioField):
 
 
 def text_line(label: Any, description: Any = "", max_length: int = LINE_MAX) -> StringField:
-    return StringField(label, description=description,
-                       validators=[Optional(), readable, Length(max=max_length, message=_l(
-                           "Please use at most %(max)d characters."))])
+    return StringField(
+        label,
+        description=description,
+        validators=[
+            Optional(),
+            readable,
+            Length(max=max_length, message=_l("Please use at most %(max)d characters.")),
+        ],
+    )
 
 
 def options(*pairs: tuple[str, Any]) -> list[SelectChoice]:
@@ -70,8 +76,11 @@ def options(*pairs: tuple[str, Any]) -> list[SelectChoice]:
 def country_choices(first: Any) -> list[SelectChoice]:
     """Country names in the reader's language, after a first 'choose' entry."""
     names = get_locale().territories
-    return options(("", str(first)), *[(code, names.get(code, code)) for code in COUNTRIES],
-                   ("ZZ", str(_l("Another country"))))
+    return options(
+        ("", str(first)),
+        *[(code, names.get(code, code)) for code in COUNTRIES],
+        ("ZZ", str(_l("Another country"))),
+    )
 
 
 class ReportForm(FlaskForm):
@@ -79,17 +88,26 @@ class ReportForm(FlaskForm):
 
     description = TextAreaField(
         _l("What did you see?"),
-        description=_l("Say it in your own words. Anything helps: what you saw, who posted it, when."),
-        validators=[Optional(), readable, Length(max=DESCRIPTION_MAX, message=_l(
-            "Please use at most %(max)d characters."))],
+        description=_l(
+            "Say it in your own words. Anything helps: what you saw, who posted it, when."
+        ),
+        validators=[
+            Optional(),
+            readable,
+            Length(max=DESCRIPTION_MAX, message=_l("Please use at most %(max)d characters.")),
+        ],
     )
-    link = text_line(_l("Link, account name or phone number"),
-                     _l("For example a web address, @name or a number."))
+    link = text_line(
+        _l("Link, account name or phone number"),
+        _l("For example a web address, @name or a number."),
+    )
     country = ChoiceField(_l("Which country is this about?"))
     contact = text_line(
         _l("How can we reach you? (optional)"),
-        _l("Not needed. Leave this empty to stay fully anonymous: you can always read our "
-           "answers with your receipt code."),
+        _l(
+            "Not needed. Leave this empty to stay fully anonymous: you can always read our "
+            "answers with your receipt code."
+        ),
     )
     images = MultipleFileField(_l("Photos or screenshots (optional, up to 5)"))
     # A field people never see and bots fill in.
@@ -123,16 +141,23 @@ class ReportForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
-        if not (self.description.data or "").strip() and not (self.link.data or "").strip():
-            self.description.errors = [*self.description.errors, _l(
-                "Please describe what you saw, or give a link or an account name.")]
+        if not clean_text(self.description.data or "", DESCRIPTION_MAX) and not clean_line(
+            self.link.data or "", LINE_MAX
+        ):
+            self.description.errors = [
+                *self.description.errors,
+                _l("Please describe what you saw, or give a link or an account name."),
+            ]
             valid = False
         return valid
 
     def uploads(self) -> list[FileStorage]:
         """The files actually chosen (browsers send an empty part when none is)."""
-        return [item for item in self.images.data or []
-                if isinstance(item, FileStorage) and item.filename]
+        return [
+            item
+            for item in self.images.data or []
+            if isinstance(item, FileStorage) and item.filename
+        ]
 
     def in_danger(self) -> bool:
         return False
@@ -164,40 +189,69 @@ PLATFORMS = options(
 class DrugsReportForm(DangerMixin, ReportForm):
     platform = ChoiceField(_l("Where did you see it?"), choices=PLATFORMS)
     what_sold = text_line(_l("What is being sold?"), _l("If you know. Slang names are fine."))
-    link = text_line(_l("Account, link or phone number of the seller"),
-                     _l("For example @name, a web address or a WhatsApp number."))
+    link = text_line(
+        _l("Account, link or phone number of the seller"),
+        _l("For example @name, a web address or a WhatsApp number."),
+    )
     answer_fields = ("platform", "what_sold")
-    layout = ("description", "platform", "link", "what_sold", "country", "danger_now", "contact",
-              "images")
+    layout = (
+        "description",
+        "platform",
+        "link",
+        "what_sold",
+        "country",
+        "danger_now",
+        "contact",
+        "images",
+    )
 
 
 class JobOfferReportForm(ReportForm):
-    where_seen = ChoiceField(_l("Where did you see the offer?"), choices=options(
-        ("", _l("Choose one")),
-        ("facebook", "Facebook"),
-        ("tiktok", "TikTok"),
-        ("telegram", "Telegram"),
-        ("whatsapp", "WhatsApp"),
-        ("instagram", "Instagram"),
-        ("job_site", _l("A job website")),
-        ("friend", _l("From a friend or relative")),
-        ("agent", _l("An agent in person")),
-        ("other", _l("Somewhere else")),
-    ))
-    link = text_line(_l("Recruiter's contact"),
-                     _l("Phone number, link, Telegram name or company name."))
+    where_seen = ChoiceField(
+        _l("Where did you see the offer?"),
+        choices=options(
+            ("", _l("Choose one")),
+            ("facebook", "Facebook"),
+            ("tiktok", "TikTok"),
+            ("telegram", "Telegram"),
+            ("whatsapp", "WhatsApp"),
+            ("instagram", "Instagram"),
+            ("job_site", _l("A job website")),
+            ("friend", _l("From a friend or relative")),
+            ("agent", _l("An agent in person")),
+            ("other", _l("Somewhere else")),
+        ),
+    )
+    link = text_line(
+        _l("Recruiter's contact"), _l("Phone number, link, Telegram name or company name.")
+    )
     destination = ChoiceField(_l("Which country is the job in?"))
     salary = text_line(_l("Promised salary"), _l("For example: 1,000 USD a month."), 200)
-    situation = ChoiceRadioField(_l("What is the situation now?"), default="not_left", choices=options(
-        ("not_left", _l("Nobody has left yet")),
-        ("left", _l("Someone has already left for this job")),
-        ("danger", _l("Someone is in danger now or cannot come home")),
-    ))
+    situation = ChoiceRadioField(
+        _l("What is the situation now?"),
+        default="not_left",
+        choices=options(
+            ("not_left", _l("Nobody has left yet")),
+            ("left", _l("Someone has already left for this job")),
+            ("danger", _l("Someone is in danger now or cannot come home")),
+        ),
+    )
     answer_fields = ("where_seen", "destination", "salary", "situation")
-    country = ChoiceField(_l("Which country are you in now?"),
-                          description=_l("So we can show you the right emergency numbers."))
-    layout = ("situation", "description", "where_seen", "link", "destination", "salary",
-              "country", "contact", "images")
+    country = ChoiceField(
+        _l("Which country are you in now?"),
+        description=_l("So we can show you the right emergency numbers."),
+    )
+    layout = (
+        "situation",
+        "description",
+        "where_seen",
+        "link",
+        "destination",
+        "salary",
+        "country",
+        "contact",
+        "images",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -209,18 +263,29 @@ class JobOfferReportForm(ReportForm):
 
 class ExtremismReportForm(DangerMixin, ReportForm):
     platform = ChoiceField(_l("Where did you see it?"), choices=PLATFORMS)
-    content_kind = ChoiceField(_l("What kind of content is it?"), choices=options(
-        ("", _l("Choose one")),
-        ("violence", _l("A call to hurt or kill people")),
-        ("recruitment", _l("Asking people to join a violent group")),
-        ("funding", _l("Asking for money for a violent group")),
-        ("propaganda", _l("Propaganda or hate against a group")),
-        ("other", _l("Other content")),
-    ))
+    content_kind = ChoiceField(
+        _l("What kind of content is it?"),
+        choices=options(
+            ("", _l("Choose one")),
+            ("violence", _l("A call to hurt or kill people")),
+            ("recruitment", _l("Asking people to join a violent group")),
+            ("funding", _l("Asking for money for a violent group")),
+            ("propaganda", _l("Propaganda or hate against a group")),
+            ("other", _l("Other content")),
+        ),
+    )
     danger_now = BooleanField(_l("It names a person or place that could be attacked soon"))
     answer_fields = ("platform", "content_kind")
-    layout = ("description", "platform", "link", "content_kind", "danger_now", "country",
-              "contact", "images")
+    layout = (
+        "description",
+        "platform",
+        "link",
+        "content_kind",
+        "danger_now",
+        "country",
+        "contact",
+        "images",
+    )
 
 
 class OtherReportForm(DangerMixin, ReportForm):
@@ -238,14 +303,18 @@ FORMS: dict[str, type[ReportForm]] = {
 
 
 class ReceiptForm(FlaskForm):
-    code = StringField(_l("Your receipt code"), description=_l("16 digits, for example "
-                       "1234 5678 9012 3456."),
-                       validators=[readable, Length(max=64)])
+    code = StringField(
+        _l("Your receipt code"),
+        description=_l("16 digits, for example 1234 5678 9012 3456."),
+        validators=[readable, Length(max=64)],
+    )
 
 
 class ReplyForm(FlaskForm):
-    body = TextAreaField(_l("Your message or new information"),
-                         validators=[Optional(), readable, Length(max=DESCRIPTION_MAX)])
+    body = TextAreaField(
+        _l("Your message or new information"),
+        validators=[Optional(), readable, Length(max=DESCRIPTION_MAX)],
+    )
     images = MultipleFileField(_l("Photos or screenshots (optional, up to 5)"))
 
     def uploads(self) -> list[FileStorage]:

@@ -20,8 +20,9 @@ _NON_DIGITS = re.compile(r"[\s\-.]")
 
 def receipt_for_token(form_token: str, secret_key: str) -> str:
     """The 16-digit receipt code belonging to a form token."""
-    digest = hmac.new(secret_key.encode(), f"receipt:{form_token}".encode(),
-                      hashlib.sha512).digest()
+    digest = hmac.new(
+        secret_key.encode(), f"receipt:{form_token}".encode(), hashlib.sha512
+    ).digest()
     return str(int.from_bytes(digest, "big") % 10**DIGITS).zfill(DIGITS)
 
 
@@ -54,5 +55,5 @@ def normalise(user_input: str) -> str | None:
 
 
 def grouped(code: str) -> str:
-    """"1234 5678 9012 3456": easier to copy by hand."""
-    return " ".join(code[i:i + 4] for i in range(0, len(code), 4))
+    """ "1234 5678 9012 3456": easier to copy by hand."""
+    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))

@@ -27,15 +27,17 @@ def _limit(name: str) -> Any:
     return lambda: getattr(current_app.extensions["waspada.settings"].rate_limits, name)
 
 
-submission_limit = limiter.shared_limit(_limit("submission"), scope="submission",
-                                        methods=["POST"])
-follow_up_login_limit = limiter.shared_limit(_limit("follow_up_login"), scope="follow-up-login",
-                                             methods=["POST"])
-follow_up_reply_limit = limiter.shared_limit(_limit("follow_up_reply"), scope="follow-up-reply",
-                                             methods=["POST"])
+submission_limit = limiter.shared_limit(_limit("submission"), scope="submission", methods=["POST"])
+follow_up_login_limit = limiter.shared_limit(
+    _limit("follow_up_login"), scope="follow-up-login", methods=["POST"]
+)
+follow_up_reply_limit = limiter.shared_limit(
+    _limit("follow_up_reply"), scope="follow-up-reply", methods=["POST"]
+)
 
 
 @bp.get("/report/")
+@limiter.exempt
 @cacheable
 def choose_category() -> str:
     return render_template("tips/choose.html", categories=list(Category))
@@ -56,9 +58,14 @@ def report(category: str) -> str | Response | tuple[str, int]:
     if images is None:
         return render_template("tips/report.html", form=form, category=category), 400
     receipt = services.submit_tip(_new_tip(form, category, images), form.form_token.data)
-    session["receipt"] = {"code": receipt.code, "until": time.time() + 15 * 60,
-                          "danger": form.in_danger(), "country": form.country.data or "",
-                          "duplicate": receipt.duplicate, "category": category}
+    session["receipt"] = {
+        "code": receipt.code,
+        "until": time.time() + 15 * 60,
+        "danger": form.in_danger(),
+        "country": form.country.data or "",
+        "duplicate": receipt.duplicate,
+        "category": category,
+    }
     return redirect(url_for(".done"), code=303)
 
 
@@ -69,8 +76,9 @@ def done() -> str:
         session.pop("receipt", None)
         return render_template("tips/done.html", code=None)
     contacts = emergency_contacts(shown["country"] or None) if shown.get("danger") else []
-    return render_template("tips/done.html", code=receipts.grouped(shown["code"]), shown=shown,
-                           contacts=contacts)
+    return render_template(
+        "tips/done.html", code=receipts.grouped(shown["code"]), shown=shown, contacts=contacts
+    )
 
 
 @bp.post("/report/done")
@@ -85,8 +93,9 @@ def follow_up() -> str | Response | tuple[str, int]:
     tip = _followed_tip()
     if tip is not None:
         reply = ReplyForm()
-        return render_template("tips/thread.html", tip=tip, reply=reply,
-                               status=describe_status(tip.status))
+        return render_template(
+            "tips/thread.html", tip=tip, reply=reply, status=describe_status(tip.status)
+        )
     form = ReceiptForm()
     if request.method == "GET":
         return render_template("tips/follow_up.html", form=form)
@@ -97,8 +106,9 @@ def follow_up() -> str | Response | tuple[str, int]:
         return render_template("tips/follow_up.html", form=form), 400
     found = services.find_tip_by_receipt(form.code.data or "")
     if found is None:
-        form.code.errors = [_("We could not find a report with this code. Please check the "
-                              "digits and try again.")]
+        form.code.errors = [
+            _("We could not find a report with this code. Please check the digits and try again.")
+        ]
         return render_template("tips/follow_up.html", form=form), 400
     minutes = services.settings().follow_up_minutes
     session["follow_up"] = {"tip": found.id, "until": time.time() + minutes * 60}
@@ -113,12 +123,14 @@ def reply() -> str | Response | tuple[str, int]:
         return redirect(url_for(".follow_up"), code=303)
     form = ReplyForm()
     if not form.validate():
-        return render_template("tips/thread.html", tip=tip, reply=form,
-                               status=describe_status(tip.status)), 400
+        return render_template(
+            "tips/thread.html", tip=tip, reply=form, status=describe_status(tip.status)
+        ), 400
     images = _clean_images(form)
     if images is None:
-        return render_template("tips/thread.html", tip=tip, reply=form,
-                               status=describe_status(tip.status)), 400
+        return render_template(
+            "tips/thread.html", tip=tip, reply=form, status=describe_status(tip.status)
+        ), 400
     services.add_reporter_message(tip.id, clean_text(form.body.data or "", 10_000), images)
     flash(_("Thank you. Your message was added."))
     return redirect(url_for(".follow_up"), code=303)
@@ -163,8 +175,13 @@ def _clean_images(form: Any) -> list[CleanImage] | None:
     cleaned = []
     for upload in form.uploads():
         try:
-            cleaned.append(reencode(upload.stream, max_bytes=settings.max_image_bytes,
-                                    max_pixels=settings.max_image_pixels))
+            cleaned.append(
+                reencode(
+                    upload.stream,
+                    max_bytes=settings.max_image_bytes,
+                    max_pixels=settings.max_image_pixels,
+                )
+            )
         except ImageRejected as refused:
             form.images.errors = [*form.images.errors, _image_message(refused.reason)]
             return None

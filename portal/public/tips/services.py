@@ -139,8 +139,13 @@ def _store_images(images: Sequence[CleanImage]) -> list[tuple[str, CleanImage]]:
 
 
 def _attachment(storage_key: str, image: CleanImage) -> Attachment:
-    return Attachment(storage_key=storage_key, media_type=image.media_type, width=image.width,
-                      height=image.height, size_bytes=len(image.data))
+    return Attachment(
+        storage_key=storage_key,
+        media_type=image.media_type,
+        width=image.width,
+        height=image.height,
+        size_bytes=len(image.data),
+    )
 
 
 def _delete_files(keys: Any) -> None:

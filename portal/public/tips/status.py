@@ -13,10 +13,12 @@ _WORDS: dict[str, LazyString] = {
     TipStatus.ESCALATED: _l("Your report is being checked more closely by a senior team member."),
     TipStatus.FORWARDED: _l("We have passed your report to an organisation that can act on it."),
     TipStatus.CLOSED_ACTIONED: _l("We have finished with your report. Action was taken."),
-    TipStatus.CLOSED_NO_ACTION: _l("We have finished with your report. We could not take action "
-                                   "this time."),
-    TipStatus.CLOSED_DUPLICATE: _l("We have finished with your report. Someone else had already "
-                                   "told us about the same thing."),
+    TipStatus.CLOSED_NO_ACTION: _l(
+        "We have finished with your report. We could not take action this time."
+    ),
+    TipStatus.CLOSED_DUPLICATE: _l(
+        "We have finished with your report. Someone else had already told us about the same thing."
+    ),
     TipStatus.CLOSED_SPAM: _l("We have finished with your report."),
 }
 

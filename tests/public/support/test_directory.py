@@ -120,9 +120,14 @@ def test_emergency_contacts_content() -> None:
     assert "id-polri-110" in [s.id for s in d.emergency_contacts("ID")]
     assert "ph-e911" in [s.id for s in d.emergency_contacts("PH")]
     # consular, job-check and abroad-only services are not for danger at home
-    for country, sid in [("PH", "ph-dmw-airtip"), ("PH", "ph-dmw-1348"),
-                         ("ID", "id-kp2mi-contactcentre"), ("ID", "id-kemlu-pwni-hotline"),
-                         ("TH", "th-msdhs-1300-intl"), ("ID", "id-kbri-phnompenh-phone")]:
+    for country, sid in [
+        ("PH", "ph-dmw-airtip"),
+        ("PH", "ph-dmw-1348"),
+        ("ID", "id-kp2mi-contactcentre"),
+        ("ID", "id-kemlu-pwni-hotline"),
+        ("TH", "th-msdhs-1300-intl"),
+        ("ID", "id-kbri-phnompenh-phone"),
+    ]:
         assert sid not in [s.id for s in d.emergency_contacts(country)], sid
     assert d.emergency_contacts(None) == []
     assert d.emergency_contacts("ZZ") == []
@@ -130,11 +135,34 @@ def test_emergency_contacts_content() -> None:
 
 def test_emergency_contacts_orders_low_last() -> None:
     def svc(sid: str, confidence: str, needs: tuple[str, ...]) -> Service:
-        return Service(sid, "XX", {"en": sid}, "org", needs, (Channel("phone", "1"),),
-                       (), False, None, ("https://x",), None, confidence, "")
-    pool = [svc("xx-a", "low", ("emergency",)), svc("xx-b", "medium", ("trafficking",)),
-            svc("xx-c", "high", ("emergency",)), svc("xx-d", "medium", ("emergency",))]
-    assert [s.id for s in d.emergency_contacts("XX", services=pool)] == ["xx-c", "xx-d", "xx-b", "xx-a"]
+        return Service(
+            sid,
+            "XX",
+            {"en": sid},
+            "org",
+            needs,
+            (Channel("phone", "1"),),
+            (),
+            False,
+            None,
+            ("https://x",),
+            None,
+            confidence,
+            "",
+        )
+
+    pool = [
+        svc("xx-a", "low", ("emergency",)),
+        svc("xx-b", "medium", ("trafficking",)),
+        svc("xx-c", "high", ("emergency",)),
+        svc("xx-d", "medium", ("emergency",)),
+    ]
+    assert [s.id for s in d.emergency_contacts("XX", services=pool)] == [
+        "xx-c",
+        "xx-d",
+        "xx-b",
+        "xx-a",
+    ]
 
 
 def test_low_confidence_never_first_anywhere(services: list[Service]) -> None:
@@ -152,7 +180,9 @@ def test_low_confidence_never_first_anywhere(services: list[Service]) -> None:
             assert primary is None or primary.confidence != "low"
     # Where only low entries exist there is no primary call to action at all.
     for country, key in all_low:
-        result = d.emergency_contacts(country) if key == "emergency" else d.for_country(country, key)
+        result = (
+            d.emergency_contacts(country) if key == "emergency" else d.for_country(country, key)
+        )
         assert d.primary_contact(result) is None
 
 
@@ -186,7 +216,8 @@ def test_for_country_filters() -> None:
     result = d.for_country("ID", need="drugs")
     assert result and all("drugs" in s.needs and s.country == "ID" for s in result)
     assert [s.confidence for s in result] == sorted(
-        (s.confidence for s in result), key=d.CONFIDENCE_RANK.__getitem__)
+        (s.confidence for s in result), key=d.CONFIDENCE_RANK.__getitem__
+    )
     assert d.for_country("ID", nationality="ID") == d.for_country("ID")
     english = d.for_country("TH", language="en")
     assert "th-touristpolice-1155" in [s.id for s in english]
@@ -201,16 +232,19 @@ def test_for_country_filters() -> None:
 # -------------------------------------------------------------- helpers
 
 
-@pytest.mark.parametrize(("channel", "expected"), [
-    (Channel("phone", "110"), "tel:110"),
-    (Channel("phone", "+62 21 123"), "tel:+6221123"),
-    (Channel("phone", "0800-1000"), "tel:08001000"),
-    (Channel("phone", "1-800-22-2235"), "tel:1800222235"),
-    (Channel("whatsapp", "+62 811 1129 129"), "tel:+628111129129"),
-    (Channel("web", "https://tongdai111.vn"), None),
-    (Channel("email", "consular@kbriyangon.org"), None),
-    (Channel("app", "1343 Actionline App"), None),
-])
+@pytest.mark.parametrize(
+    ("channel", "expected"),
+    [
+        (Channel("phone", "110"), "tel:110"),
+        (Channel("phone", "+62 21 123"), "tel:+6221123"),
+        (Channel("phone", "0800-1000"), "tel:08001000"),
+        (Channel("phone", "1-800-22-2235"), "tel:1800222235"),
+        (Channel("whatsapp", "+62 811 1129 129"), "tel:+628111129129"),
+        (Channel("web", "https://tongdai111.vn"), None),
+        (Channel("email", "consular@kbriyangon.org"), None),
+        (Channel("app", "1343 Actionline App"), None),
+    ],
+)
 def test_tel_href(channel: Channel, expected: str | None) -> None:
     assert d.tel_href(channel) == expected
 
@@ -234,22 +268,27 @@ def test_display_name(services: list[Service]) -> None:
 # ------------------------------------------------------------- bad data
 
 
-@pytest.mark.parametrize(("mutate", "message"), [
-    (lambda e: e.update(country="XX"), "country 'XX'"),
-    (lambda e: e.update(country="IDN"), "country 'IDN'"),
-    (lambda e: e.update(needs=["drugs", "weapons"]), "needs"),
-    (lambda e: e["channels"][0].update(type="fax"), "type 'fax'"),
-    (lambda e: e["channels"][0].update(value="call us"), "malformed"),
-    (lambda e: e.update(confidence="certain"), "confidence"),
-    (lambda e: e.update(source_date="Feb 2026"), "source_date"),
-    (lambda e: e.pop("source"), "source"),
-    (lambda e: e.update(source=["word of mouth"]), "not a URL"),
-    (lambda e: e.update(confidense="high"), "unknown keys"),
-    (lambda e: e.update(serves_nationals_abroad="yes"), "serves_nationals_abroad"),
-    (lambda e: e.update(name={"id": "Tanpa nama Inggris"}), "'en'"),
-    (lambda e: e.update(located_in="TH"), "located_in"),
-])
-def test_bad_entry_raises_value_error_naming_id(tmp_path: Path, raw: dict, mutate, message: str) -> None:
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda e: e.update(country="XX"), "country 'XX'"),
+        (lambda e: e.update(country="IDN"), "country 'IDN'"),
+        (lambda e: e.update(needs=["drugs", "weapons"]), "needs"),
+        (lambda e: e["channels"][0].update(type="fax"), "type 'fax'"),
+        (lambda e: e["channels"][0].update(value="call us"), "malformed"),
+        (lambda e: e.update(confidence="certain"), "confidence"),
+        (lambda e: e.update(source_date="Feb 2026"), "source_date"),
+        (lambda e: e.pop("source"), "source"),
+        (lambda e: e.update(source=["word of mouth"]), "not a URL"),
+        (lambda e: e.update(confidense="high"), "unknown keys"),
+        (lambda e: e.update(serves_nationals_abroad="yes"), "serves_nationals_abroad"),
+        (lambda e: e.update(name={"id": "Tanpa nama Inggris"}), "'en'"),
+        (lambda e: e.update(located_in="TH"), "located_in"),
+    ],
+)
+def test_bad_entry_raises_value_error_naming_id(
+    tmp_path: Path, raw: dict, mutate, message: str
+) -> None:
     data = copy.deepcopy(raw)
     entry = next(e for e in data["services"] if e["id"] == "id-bnn-184")
     mutate(entry)

@@ -12,8 +12,9 @@ from tests.helpers import form_tokens, receipt_from, submit_report
 
 def open_follow_up(client, code: str, lang: str = "en"):
     tokens = form_tokens(client.get(f"/{lang}/follow-up").text)
-    return client.post(f"/{lang}/follow-up", data={"csrf_token": tokens["csrf_token"],
-                                                   "code": code})
+    return client.post(
+        f"/{lang}/follow-up", data={"csrf_token": tokens["csrf_token"], "code": code}
+    )
 
 
 def report_and_get_code(client, **fields) -> str:
@@ -66,8 +67,11 @@ def test_wrong_code_gets_the_same_answer_whether_or_not_it_exists(app, client):
 def test_wrong_code_takes_the_same_work_whether_or_not_it_exists(app, client, monkeypatch):
     calls: list[str] = []
     original = services.receipts.hash_receipt
-    monkeypatch.setattr(services.receipts, "hash_receipt",
-                        lambda code, settings: calls.append(code) or original(code, settings))
+    monkeypatch.setattr(
+        services.receipts,
+        "hash_receipt",
+        lambda code, settings: calls.append(code) or original(code, settings),
+    )
     code = report_and_get_code(client).replace(" ", "")
     calls.clear()
     with app.test_request_context():
@@ -87,9 +91,15 @@ def test_reporter_can_reply_with_text_and_an_image(app, client):
     code = report_and_get_code(client)
     open_follow_up(client, code)
     tokens = form_tokens(client.get("/en/follow-up").text)
-    response = client.post("/en/follow-up/reply", data={
-        "csrf_token": tokens["csrf_token"], "body": "Here is more: the account moved to @new_shop",
-        "images": [(io.BytesIO(png_bytes()), "shot.png")]}, content_type="multipart/form-data")
+    response = client.post(
+        "/en/follow-up/reply",
+        data={
+            "csrf_token": tokens["csrf_token"],
+            "body": "Here is more: the account moved to @new_shop",
+            "images": [(io.BytesIO(png_bytes()), "shot.png")],
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303
     page = client.get("/en/follow-up").text
     assert "the account moved to @new_shop" in page
@@ -103,16 +113,18 @@ def test_reporter_can_reply_with_text_and_an_image(app, client):
 def test_empty_reply_is_refused(client):
     open_follow_up(client, report_and_get_code(client))
     tokens = form_tokens(client.get("/en/follow-up").text)
-    response = client.post("/en/follow-up/reply", data={"csrf_token": tokens["csrf_token"],
-                                                        "body": "  "})
+    response = client.post(
+        "/en/follow-up/reply", data={"csrf_token": tokens["csrf_token"], "body": "  "}
+    )
     assert response.status_code == 400
     assert "write a message or add a photo" in response.text
 
 
 def test_reply_without_an_open_report_goes_back_to_the_code_form(client):
     tokens = form_tokens(client.get("/en/follow-up").text)
-    response = client.post("/en/follow-up/reply", data={"csrf_token": tokens["csrf_token"],
-                                                        "body": "hi"})
+    response = client.post(
+        "/en/follow-up/reply", data={"csrf_token": tokens["csrf_token"], "body": "hi"}
+    )
     assert response.status_code == 303
 
 
@@ -131,8 +143,7 @@ def test_follow_up_session_expires_and_can_be_closed(app, client, monkeypatch):
 def test_follow_up_login_is_rate_limited_with_a_friendly_page(app_factory):
     app = app_factory(RATE_LIMIT_FOLLOW_UP_LOGIN="3 per minute")
     client = app.test_client()
-    statuses = [open_follow_up(client, "1111222233334444", lang="vi").status_code
-                for _ in range(4)]
+    statuses = [open_follow_up(client, "1111222233334444", lang="vi").status_code for _ in range(4)]
     assert statuses == [400, 400, 400, 429]
     last = open_follow_up(client, "1111222233334444", lang="vi")
     assert last.status_code == 429

@@ -47,13 +47,16 @@ def test_png_text_chunks_are_dropped():
     assert b"Reporter Name" not in clean.data
 
 
-@pytest.mark.parametrize("payload", [
-    b"%PDF-1.4 not an image",
-    b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
-    b"GIF89a" + os.urandom(100),
-    os.urandom(2000),
-    b"",
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"%PDF-1.4 not an image",
+        b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
+        b"GIF89a" + os.urandom(100),
+        os.urandom(2000),
+        b"",
+    ],
+)
 def test_anything_but_jpeg_png_webp_is_refused(payload):
     with pytest.raises(ImageRejected) as refused:
         reencode(io.BytesIO(payload), max_bytes=10 << 20, max_pixels=10**6)
@@ -107,8 +110,12 @@ def test_more_than_five_images_are_refused_with_a_message(app, client):
 
 
 def test_a_non_image_upload_is_refused_and_nothing_is_stored(app, client):
-    response = submit_report(client, "drugs", description="x", files=[
-        (io.BytesIO(b"MZ\x90\x00 windows program"), "photo.jpg")])
+    response = submit_report(
+        client,
+        "drugs",
+        description="x",
+        files=[(io.BytesIO(b"MZ\x90\x00 windows program"), "photo.jpg")],
+    )
     assert response.status_code == 400
     assert "only accept photos and screenshots" in response.text
     with app.app_context():

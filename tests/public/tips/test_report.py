@@ -26,9 +26,15 @@ def test_every_report_form_renders_with_labelled_fields(client, category, lang):
 
 
 def test_drug_report_is_stored_with_its_answers_and_shows_a_receipt(app, client):
-    response = submit_report(client, "drugs", description="Akun ini jual sabu, COD",
-                             link="@seller_demo", platform="instagram", what_sold="sabu",
-                             country="ID")
+    response = submit_report(
+        client,
+        "drugs",
+        description="Akun ini jual sabu, COD",
+        link="@seller_demo",
+        platform="instagram",
+        what_sold="sabu",
+        country="ID",
+    )
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/en/report/done")
     code = receipt_from(client)
@@ -41,10 +47,17 @@ def test_drug_report_is_stored_with_its_answers_and_shows_a_receipt(app, client)
 
 
 def test_job_offer_questionnaire_and_danger_show_emergency_numbers_at_once(app, client):
-    response = submit_report(client, "job-offer", lang="id",
-                             description="Sepupu saya di Myawaddy, paspor ditahan",
-                             where_seen="facebook", destination="MM", salary="1000 USD",
-                             situation="danger", country="ID")
+    response = submit_report(
+        client,
+        "job-offer",
+        lang="id",
+        description="Sepupu saya di Myawaddy, paspor ditahan",
+        where_seen="facebook",
+        destination="MM",
+        salary="1000 USD",
+        situation="danger",
+        country="ID",
+    )
     assert response.status_code == 303
     done = client.get("/id/report/done").text
     assert 'class="danger-box"' in done
@@ -84,8 +97,9 @@ def test_honeypot_filled_gets_a_message_not_a_silent_drop(app, client):
 
 def test_missing_csrf_is_refused_with_a_clear_message(app, client):
     tokens = get_form(client, "/en/report/drugs")
-    response = client.post("/en/report/drugs", data={"form_token": tokens["form_token"],
-                                                     "description": "x"})
+    response = client.post(
+        "/en/report/drugs", data={"form_token": tokens["form_token"], "description": "x"}
+    )
     assert response.status_code == 400
     assert "This form has expired" in response.text
     assert tips(app) == []
@@ -161,13 +175,15 @@ def test_invalid_utf8_is_refused_with_a_message(app, client):
     boundary = "XbOuNdArY"
     parts = []
     for name, value in [*tokens.items(), ("description", None)]:
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-                     .encode())
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+        )
         parts.append(value.encode() if value is not None else b"caf\xe9 \xff\xfe broken")
         parts.append(b"\r\n")
     body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-    response = client.post("/en/report/drugs", data=body,
-                           content_type=f"multipart/form-data; boundary={boundary}")
+    response = client.post(
+        "/en/report/drugs", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
     assert response.status_code == 400
     assert "could not be read" in response.text
     assert tips(app) == []
@@ -200,8 +216,9 @@ def test_a_huge_body_gets_a_friendly_413(client):
 
 def test_bad_form_token_is_refused(app, client):
     tokens = get_form(client, "/en/report/drugs")
-    response = submit_report(client, "drugs", tokens={**tokens, "form_token": "../../etc"},
-                             description="x")
+    response = submit_report(
+        client, "drugs", tokens={**tokens, "form_token": "../../etc"}, description="x"
+    )
     assert response.status_code == 400
     assert "out of date" in response.text
 
