@@ -1,23 +1,18 @@
 """Load, compile and match the triage rule files in ``portal/triage/data``.
 
-Rules are data: each YAML file maps rule ids to a group, a signed weight, a
-one-line staff explanation and regular expressions per language (the format is
-described in the header of ``data/drug_lexicon.yaml``). This module compiles
-them once (cached) and matches them against normalised text:
+Rules are data (format in the header of ``data/drug_lexicon.yaml``); this module
+compiles them once and matches them against normalised text: NFKC, case-folded,
+invisible characters dropped, cut to ``max_chars``, plus a diacritic-free twin of
+the same length for Vietnamese without accents and place names in any spelling.
+Patterns get word boundaries ("cod" never matches "code"). Patterns marked "!"
+run only while their language is active (the declared ``lang`` plus languages the
+text visibly is in; all when neither says anything); the rest always run, since
+tips mix languages. A negator up to three words before a match, in the same
+clause, drops it. For speed, the word beginning every match of a pattern starts
+with is indexed at compile time, so a regex runs only when one occurs in the text.
 
-* the text is NFKC-normalised, case-folded, stripped of invisible format
-  characters, given straight quotes and cut to ``max_chars``;
-* a diacritic-free twin of the same length serves Vietnamese written without
-  accents ("viec nhe luong cao") and place names in any spelling ("Moc Bai");
-* patterns get word boundaries, so ``cod`` never matches ``code``;
-* patterns marked ``!`` only run when their language is active: the declared
-  ``lang`` plus every language the text visibly is in (or all languages when
-  neither says anything); other patterns always run, because tips mix
-  languages and the interface language need not be the tip's language;
-* a negator up to three words before a match, in the same clause, drops it.
-
-``match_job_red_flags`` is the public-safe entry point for a job-offer
-checker. The drug lexicon is backend-only and never leaves the server.
+``match_job_red_flags`` is the public-safe entry for a job-offer checker; the drug
+lexicon is backend-only and never leaves the server.
 """
 
 from __future__ import annotations
@@ -27,9 +22,9 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -39,10 +34,9 @@ ALL_LANGS = frozenset({"id", "en", "vi", "ms", "tl", "th"})
 _SEP, _SEP_OPT = r"[\s\-_]+", r"[\s\-_]*"
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
-_TOKEN = re.compile(r"[\w']+")
+_TOKEN, _SPLIT, _LEAD = re.compile(r"[\w']+"), re.compile(r"[\W_]+"), re.compile(r"[^\W_]*")
 _CLAUSE_END = re.compile(r"[.,;:!?\n()\[\]\"]")
-_THAI = re.compile("[\u0e00-\u0e7f]")
-_NAME = re.compile(r"[a-z_]+")
+_THAI, _NAME = re.compile("[\u0e00-\u0e7f]"), re.compile(r"[a-z_]+")
 _MAX_DISTINCT, _MAX_SPANS = 8, 40
 _LANG_ALIASES = {"fil": "tl", "in": "id", "ind": "id", "zsm": "ms", "vie": "vi", "eng": "en"}
 
@@ -57,72 +51,61 @@ class RuleHit:
     snippet: str
     group: str = ""
     tags: tuple[str, ...] = ()
-    count: int = 1
 
 
 @dataclass(frozen=True)
 class PreparedText:
-    """A tip normalised once for every rule set: folded text, its diacritic-free twin, languages."""
+    """A tip normalised once for every rule set: folded text, diacritic-free twin, languages."""
 
     folded: str
     stripped: str
     langs: frozenset[str]
-
-    @property
-    def vi(self) -> bool:
-        """Whether the diacritic-free Vietnamese pass runs."""
-        return "vi" in self.langs
+    keys: frozenset[str] = frozenset()  # first three letters of every word (folded)
+    plain_keys: frozenset[str] = frozenset()  # the same for the diacritic-free twin
 
 
-@dataclass(frozen=True)
-class _Variant:
+class _Scan(NamedTuple):
+    rx: re.Pattern[str]
+    keys: frozenset[str] | None  # every match starts a word with one of these (None: always run)
+    lang: str  # "" = always; else only while that language is active
+    stripped: bool  # run on the diacritic-free twin
+
+
+class _Variant(NamedTuple):
     weight: float
     tag: str
-    common: re.Pattern[str] | None  # every language, on the folded text
-    strict: tuple[tuple[str, re.Pattern[str]], ...]  # only while that language is active
-    vi_plain: re.Pattern[str] | None  # Vietnamese without diacritics, on the stripped text
-    folded_any: re.Pattern[str] | None  # gazetteers: accent-insensitive, always
+    scans: tuple[_Scan, ...]
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A compiled rule: id, group, default weight, explanation and pattern variants."""
+    """A compiled rule: id, group, weight, explanation, pattern variants and its YAML options."""
 
     id: str
     group: str
     weight: float
     explanation: str
     variants: tuple[_Variant, ...]
-    cap: float | None = None
-    min_matches: int = 1
-    unless: frozenset[str] = frozenset()
-    requires: frozenset[str] = frozenset()
-    requires_group: str = ""
-    negatable: bool = True
+    options: Mapping[str, Any]  # cap, min_matches, unless, requires, requires_group, negatable
 
 
 @dataclass(frozen=True)
 class RuleSet:
-    """All rules of one data file plus its non-rule sections (scoring constants, explanations)."""
+    """All rules of one data file, their scan index, and the file's other sections (config)."""
 
     name: str
     rules: tuple[Rule, ...]
     config: Mapping[str, Any]
-    by_id: Mapping[str, Rule] = field(default_factory=dict)
+    by_id: Mapping[str, Rule]
+    plan: tuple[tuple[int, int, _Scan], ...]  # (rule index, variant index, scan)
+    index: Mapping[tuple[bool, str], tuple[int, ...]]  # (stripped, word key) → plan entries
+    unindexed: tuple[int, ...]
 
     def explanation(self, rule_id: str) -> str:
         """Staff explanation for a rule id or a synthetic reason id of this file."""
         if rule_id in self.by_id:
             return self.by_id[rule_id].explanation
         return str(self.config.get("explanations", {}).get(rule_id, ""))
-
-
-@dataclass(frozen=True)
-class _LangData:
-    stopwords: Mapping[str, frozenset[str]]
-    vi_letters: re.Pattern[str]
-    negators: frozenset[str]
-    number_words: frozenset[str]
 
 
 def load_yaml(name: str) -> dict[str, Any]:
@@ -138,12 +121,11 @@ def load_yaml(name: str) -> dict[str, Any]:
 
 @functools.cache
 def _strip_table() -> dict[int, str]:
-    table: dict[int, str] = {}
+    table = {ord("đ"): "d", ord("Đ"): "D"}
     for cp in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
         base = unicodedata.normalize("NFD", chr(cp))[0]
         if base != chr(cp) and not unicodedata.combining(base):
             table[cp] = base
-    table.update({ord("đ"): "d", ord("Đ"): "D"})
     return table
 
 
@@ -167,28 +149,25 @@ def normalize_lang(lang: object) -> str | None:
 
 
 @functools.cache
-def _lang_data() -> _LangData:
+def _lang_data() -> dict[str, Any]:
     raw = load_yaml("languages")
-    return _LangData(
-        stopwords={lang: frozenset(words) for lang, words in raw["stopwords"].items()},
-        vi_letters=re.compile(f"[{re.escape(raw['vietnamese_letters'])}]"),
-        negators=frozenset(str(word) for word in raw["negators"]),
-        number_words=frozenset(str(word) for word in raw["number_words_after_no"]),
-    )
+    return {
+        "stopwords": {lang: frozenset(words) for lang, words in raw["stopwords"].items()},
+        "vi_letters": re.compile(f"[{re.escape(raw['vietnamese_letters'])}]"),
+        "negators": frozenset(map(str, raw["negators"])),
+        "number_words": frozenset(map(str, raw["number_words_after_no"])),
+    }
 
 
 def detect_languages(folded: str, stripped: str) -> frozenset[str]:
     """Guess the languages a folded text is written in from function words, letters and script."""
     data = _lang_data()
-    found = set()
-    if data.vi_letters.search(folded):
-        found.add("vi")
-    if _THAI.search(folded):
-        found.add("th")
+    found = {"vi"} if data["vi_letters"].search(folded) else set()
+    found |= {"th"} if _THAI.search(folded) else set()
     tokens = _TOKEN.findall(folded)
     need = 1 if len(tokens) <= 6 else 2
     words, plain = set(tokens[:600]), set(_TOKEN.findall(stripped)[:600])
-    for lang, stop in data.stopwords.items():
+    for lang, stop in data["stopwords"].items():
         if len((plain if lang == "vi" else words) & stop) >= need:
             found.add(lang)
     return frozenset(found)
@@ -198,73 +177,130 @@ def prepare(text: str, lang: str | None = None, max_chars: int = MAX_CHARS) -> P
     """Normalise a tip once and work out which languages' strict patterns may run on it."""
     folded = fold(text, max_chars)
     stripped = strip_diacritics(folded)
-    langs = detect_languages(folded, stripped)
     code = normalize_lang(lang)
-    if code:
-        langs = langs | {code}
-    return PreparedText(folded, stripped, langs or ALL_LANGS)
+    langs = detect_languages(folded, stripped) | ({code} if code else set())
+    keys = frozenset(word[:3] for word in _SPLIT.split(folded))
+    return PreparedText(
+        folded,
+        stripped,
+        langs or ALL_LANGS,
+        keys,
+        frozenset(word[:3] for word in _SPLIT.split(stripped)),
+    )
 
 
-def _parse(pattern: str) -> tuple[tuple[str, bool], bool, bool]:
-    strict = exact = raw = False
-    while pattern[:1] in ("!", "=", "~") and pattern:
-        strict, exact, raw = strict or pattern[0] == "!", exact or pattern[0] == "=", raw or pattern[0] == "~"
-        pattern = pattern[1:]
-    body = unicodedata.normalize("NFC", pattern).replace(" ?", _SEP_OPT).replace(" ", _SEP)
-    return (body, raw), strict, exact
+def _split_top(src: str) -> list[str]:
+    """Split a regex at its top-level "|" (not inside groups, classes or escapes)."""
+    parts: list[str] = []
+    depth, start, i = 0, 0, 0
+    while i < len(src):
+        if src[i] == "\\":
+            i += 1
+        elif src[i] == "[":
+            i = max(src.find("]", i + 2), i)
+        elif src[i] in "()":
+            depth += 1 if src[i] == "(" else -1
+        elif src[i] == "|" and depth == 0:
+            parts, start = [*parts, src[start:i]], i + 1
+        i += 1
+    return [*parts, src[start:]]
 
 
-def _join(parts: Sequence[tuple[str, bool]]) -> re.Pattern[str] | None:
-    # One shared boundary around all bounded alternatives: the regex engine then
-    # rejects most alternatives on their first character (30x faster than a
-    # boundary inside every alternative).
-    bounded = [body for body, raw in parts if not raw]
-    branches = [f"(?<!\\w)(?:{'|'.join(f'(?:{body})' for body in bounded)})(?!\\w)"] if bounded else []
-    branches += [body for body, raw in parts if raw]
-    return re.compile("|".join(f"(?:{branch})" for branch in branches)) if branches else None
+def _start_keys(src: str, edge_after: bool = True) -> frozenset[str] | None:
+    """Word keys one of which begins every match of a word-bounded pattern (None: unsure).
+
+    A key is the first three letters of the word the match starts with, or the whole
+    word when it is shorter and certainly ends there.
+    """
+    keys: set[str] = set()
+    for branch in _split_top(src):
+        if branch.startswith("(") and not branch.startswith("(?"):
+            depth, end = 0, 0
+            while end < len(branch):
+                depth += {"(": 1, ")": -1}.get(branch[end], 0)
+                end += 2 if branch[end] == "\\" else 1
+                if depth == 0:
+                    break
+            rest = branch[end:]
+            if rest[:1] in ("?", "*") or rest.startswith("{0"):
+                return None
+            inner = _start_keys(branch[1 : end - 1], rest == "" and edge_after or _spaced(rest))
+            if inner is None:
+                return None
+            keys |= inner
+            continue
+        run = _LEAD.match(branch).group(0)  # type: ignore[union-attr]
+        rest = branch[len(run) :]
+        run = run[:-1] if rest[:1] in ("?", "*", "{") else run
+        if len(run) >= 3:
+            keys.add(run[:3])
+        elif (
+            run
+            and len(run) == len(branch) - len(rest)
+            and (rest == "" and edge_after or _spaced(rest))
+        ):
+            keys.add(run)
+        else:
+            return None
+    return frozenset(keys)
 
 
-def _plain(part: tuple[str, bool]) -> tuple[str, bool]:
-    return strip_diacritics(part[0]), part[1]
+def _spaced(rest: str) -> bool:
+    return rest.startswith(" ") and not rest.startswith(" ?")
 
 
-def _compile_variant(patterns: Mapping[str, Any], weight: float, tag: str, fold_all: bool) -> _Variant:
-    common: list[tuple[str, bool]] = []
-    strict: dict[str, list[tuple[str, bool]]] = {}
-    vi_plain: list[tuple[str, bool]] = []
-    folded_any: list[tuple[str, bool]] = []
+def _sep(body: str) -> str:
+    return body.replace(" ?", _SEP_OPT).replace(" ", _SEP)
+
+
+def _scans(bodies: Sequence[tuple[str, bool]], lang: str, stripped: bool) -> Iterator[_Scan]:
+    """Compile patterns into up to two scans: one indexed by word keys, one that always runs."""
+    needs = [None if raw else _start_keys(body) for body, raw in bodies]
+    for indexed in (True, False):
+        pick = [i for i, keys in enumerate(needs) if (keys is not None) == indexed]
+        bounded = "|".join(f"(?:{_sep(bodies[i][0])})" for i in pick if not bodies[i][1])
+        branches = [f"(?<!\\w)(?:{bounded})(?!\\w)"] if bounded else []
+        branches += [_sep(bodies[i][0]) for i in pick if bodies[i][1]]
+        if branches:
+            keys = frozenset().union(*(needs[i] or () for i in pick)) if indexed else None
+            yield _Scan(re.compile("|".join(f"(?:{b})" for b in branches)), keys, lang, stripped)
+
+
+def _variant(patterns: Mapping[str, Any], weight: float, tag: str, fold_all: bool) -> _Variant:
+    """Group a variant's patterns by (language gate, diacritic-free) and compile them."""
+    groups: dict[tuple[str, bool], list[tuple[str, bool]]] = {}
     for lang, items in (patterns or {}).items():
-        for item in items or ():
-            part, is_strict, exact = _parse(str(item))
-            if fold_all and not exact:
-                folded_any.append(_plain(part))
-                continue
-            (strict.setdefault(str(lang), []) if is_strict else common).append(part)
-            if lang == "vi" and not exact and _plain(part) != part:
-                vi_plain.append(_plain(part))
-    strict_rx = tuple((lang, rx) for lang, parts in strict.items() if (rx := _join(parts)))
-    return _Variant(float(weight), tag, _join(common), strict_rx, _join(vi_plain), _join(folded_any))
+        for item in map(str, items or ()):
+            body = unicodedata.normalize("NFC", item.lstrip("!=~"))
+            marks = item[: len(item) - len(item.lstrip("!=~"))]
+            exact, raw = "=" in marks, "~" in marks
+            keys = (
+                [("", True)] if fold_all and not exact else [(lang if "!" in marks else "", False)]
+            )
+            if lang == "vi" and not (exact or fold_all) and strip_diacritics(body) != body:
+                keys.append(("vi", True))
+            for key in keys:
+                groups.setdefault(key, []).append((strip_diacritics(body) if key[1] else body, raw))
+    scans = (
+        scan for (lang, plain), bodies in groups.items() for scan in _scans(bodies, lang, plain)
+    )
+    return _Variant(float(weight), tag, tuple(scans))
 
 
-def _compile_rule(rule_id: str, spec: Mapping[str, Any], gazetteer: Sequence[Any]) -> Rule:
-    weight = spec.get("weight")
-    explanation = str(spec.get("explanation", "")).strip()
+def _rule(rule_id: str, spec: Mapping[str, Any], gazetteer: Sequence[Any]) -> Rule:
+    weight, explanation = spec.get("weight"), str(spec.get("explanation", "")).strip()
     if not isinstance(weight, int | float) or not explanation or not spec.get("group"):
         raise ValueError(f"rule {rule_id}: needs group, numeric weight and explanation")
     fold_all = bool(spec.get("fold_accents", False))
-    variants = [_compile_variant(spec.get("patterns") or {}, weight, "", fold_all)]
+    variants = [_variant(spec.get("patterns") or {}, weight, "", fold_all)]
     for extra in spec.get("variants") or ():
-        variants.append(_compile_variant(extra["patterns"], extra["weight"], str(extra.get("tag", "")), fold_all))
+        variants.append(
+            _variant(extra["patterns"], extra["weight"], str(extra.get("tag", "")), fold_all)
+        )
     for entry in gazetteer:
-        variants.append(_compile_variant({"any": entry["names"]}, entry["weight"], str(entry["tag"]), True))
-    cap = spec.get("cap")
-    return Rule(
-        id=rule_id, group=str(spec["group"]), weight=float(weight), explanation=explanation,
-        variants=tuple(variants), cap=None if cap is None else float(cap),
-        min_matches=int(spec.get("min_matches", 1)), unless=frozenset(spec.get("unless") or ()),
-        requires=frozenset(spec.get("requires") or ()), requires_group=str(spec.get("requires_group", "")),
-        negatable=bool(spec.get("negatable", True)),
-    )
+        variants.append(_variant({"any": entry["names"]}, entry["weight"], str(entry["tag"]), True))
+    options = {key: spec[key] for key in spec if key not in ("patterns", "variants")}
+    return Rule(rule_id, str(spec["group"]), float(weight), explanation, tuple(variants), options)
 
 
 @functools.cache
@@ -272,80 +308,95 @@ def load_ruleset(name: str) -> RuleSet:
     """Load and compile one rule file (cached for the life of the process)."""
     raw = load_yaml(name)
     gazetteers = raw.get("gazetteers") or {}
-    rules = tuple(_compile_rule(str(rid), spec, gazetteers.get(rid, ()))
-                  for rid, spec in (raw.get("rules") or {}).items())
+    rules = tuple(
+        _rule(str(rid), spec, gazetteers.get(rid, ())) for rid, spec in raw["rules"].items()
+    )
+    plan = tuple(
+        (ri, vi, scan)
+        for ri, rule in enumerate(rules)
+        for vi, variant in enumerate(rule.variants)
+        for scan in variant.scans
+    )
+    index: dict[tuple[bool, str], tuple[int, ...]] = {}
+    for k, (_, _, scan) in enumerate(plan):
+        for key in scan.keys or ():
+            index[(scan.stripped, key)] = (*index.get((scan.stripped, key), ()), k)
+    unindexed = tuple(k for k, (_, _, scan) in enumerate(plan) if scan.keys is None)
     config = {key: value for key, value in raw.items() if key != "rules"}
-    return RuleSet(name, rules, config, {rule.id: rule for rule in rules})
+    return RuleSet(name, rules, config, {r.id: r for r in rules}, plan, index, unindexed)
 
 
 def _negated(folded: str, start: int) -> bool:
-    window = _CLAUSE_END.split(folded[max(0, start - 48):start])[-1]
-    tokens = _TOKEN.findall(window)[-3:]
+    """Whether a negator stands up to three words before ``start`` in the same clause."""
+    tokens = _TOKEN.findall(_CLAUSE_END.split(folded[max(0, start - 48) : start])[-1])[-3:]
     data = _lang_data()
-    following = _TOKEN.findall(folded[start:start + 16])[:1]
-    for index, token in enumerate(tokens):
-        if token not in data.negators:
-            continue
-        after = tokens[index + 1:index + 2] or following
-        if token == "no" and after and after[0] in data.number_words:
-            continue
-        return True
+    following = _TOKEN.findall(folded[start : start + 16])[:1]
+    for index, word in enumerate(tokens):
+        after = tokens[index + 1 : index + 2] or following
+        if word in data["negators"] and not (
+            word == "no" and after[:1] and after[0] in data["number_words"]
+        ):
+            return True
     return False
 
 
-def _spans(variant: _Variant, text: PreparedText) -> Iterator[tuple[int, int]]:
-    if variant.common:
-        yield from (m.span() for m in variant.common.finditer(text.folded))
-    for lang, rx in variant.strict:
-        if lang in text.langs:
-            yield from (m.span() for m in rx.finditer(text.folded))
-    if variant.vi_plain and text.vi:
-        yield from (m.span() for m in variant.vi_plain.finditer(text.stripped))
-    if variant.folded_any:
-        yield from (m.span() for m in variant.folded_any.finditer(text.stripped))
-
-
-def _match_rule(rule: Rule, text: PreparedText) -> RuleHit | None:
+def _hit(rule: Rule, spans: Sequence[tuple[int, int, int]], text: PreparedText) -> RuleHit | None:
+    """Turn a rule's match spans into one hit: negation, distinct matches, cap, best variant."""
     snippets: dict[str, str] = {}
     tags: list[str] = []
     best: _Variant | None = None
-    for variant in rule.variants:
-        for count, (start, end) in enumerate(_spans(variant, text)):
-            if count >= _MAX_SPANS or len(snippets) >= _MAX_DISTINCT:
-                break
-            if end == start or (rule.negatable and _negated(text.folded, start)):
-                continue
-            snippets.setdefault(text.stripped[start:end], text.folded[start:end])
-            if best is None or abs(variant.weight) > abs(best.weight):
-                best = variant
-            if variant.tag and variant.tag not in tags:
-                tags.append(variant.tag)
-    if best is None or len(snippets) < rule.min_matches:
+    for var_index, start, end in spans:
+        if len(snippets) >= _MAX_DISTINCT:
+            break
+        if end == start or (rule.options.get("negatable", True) and _negated(text.folded, start)):
+            continue
+        variant = rule.variants[var_index]
+        snippets.setdefault(text.stripped[start:end], text.folded[start:end])
+        best = variant if best is None or abs(variant.weight) > abs(best.weight) else best
+        tags += [variant.tag] if variant.tag and variant.tag not in tags else []
+    if best is None or len(snippets) < int(rule.options.get("min_matches", 1)):
         return None
-    weight = best.weight
-    if rule.cap is not None:
-        weight = math.copysign(min(abs(weight) * len(snippets), abs(rule.cap)), weight)
+    weight, cap = best.weight, rule.options.get("cap")
+    if cap is not None:
+        weight = math.copysign(min(abs(weight) * len(snippets), abs(float(cap))), weight)
     snippet = next(iter(snippets.values()))[:80]
-    return RuleHit(rule.id, weight, rule.explanation, snippet, rule.group, tuple(tags), len(snippets))
+    return RuleHit(rule.id, weight, rule.explanation, snippet, rule.group, tuple(tags))
 
 
 def _resolve(ruleset: RuleSet, found: Mapping[str, RuleHit]) -> list[RuleHit]:
+    """Drop hits whose ``unless`` rule matched or whose ``requires``/``requires_group`` did not."""
     kept = []
     for rule_id, hit in found.items():
-        rule = ruleset.by_id.get(rule_id)
-        others = found.keys() - {rule_id}
-        if rule is not None and (
-            rule.unless & found.keys()
-            or (rule.requires and not rule.requires & others)
-            or (rule.requires_group and not any(found[o].group == rule.requires_group for o in others))
-        ):
+        options, others = ruleset.by_id[rule_id].options, found.keys() - {rule_id}
+        required, group = set(options.get("requires") or ()), options.get("requires_group")
+        if set(options.get("unless") or ()) & found.keys() or (required and not required & others):
+            continue
+        if group and not any(found[other].group == group for other in others):
             continue
         kept.append(hit)
     return kept
 
 
 def _raw_hits(ruleset: RuleSet, text: PreparedText) -> dict[str, RuleHit]:
-    return {hit.rule_id: hit for rule in ruleset.rules if (hit := _match_rule(rule, text))}
+    """Run the scans whose word keys occur in the text (and the unindexed ones); build hits."""
+    picked = set(ruleset.unindexed)
+    for stripped, keys in ((False, text.keys), (True, text.plain_keys)):
+        for key in keys:
+            picked.update(ruleset.index.get((stripped, key), ()))
+    spans: dict[int, list[tuple[int, int, int]]] = {}
+    for k in sorted(picked):
+        rule_index, var_index, scan = ruleset.plan[k]
+        if scan.lang and scan.lang not in text.langs:
+            continue
+        found = spans.setdefault(rule_index, [])
+        for count, m in enumerate(
+            scan.rx.finditer(text.stripped if scan.stripped else text.folded)
+        ):
+            if count >= _MAX_SPANS:
+                break
+            found.append((var_index, *m.span()))
+    hits = (_hit(ruleset.rules[index], found, text) for index, found in sorted(spans.items()))
+    return {hit.rule_id: hit for hit in hits if hit}
 
 
 def match_rules(ruleset: RuleSet, text: PreparedText) -> list[RuleHit]:
@@ -353,30 +404,12 @@ def match_rules(ruleset: RuleSet, text: PreparedText) -> list[RuleHit]:
     return _resolve(ruleset, _raw_hits(ruleset, text))
 
 
-@dataclass(frozen=True)
-class _SalaryRx:
-    amount: re.Pattern[str]
-    currencies: tuple[tuple[re.Pattern[str], str], ...]
-    salary_words: re.Pattern[str]
-    month: re.Pattern[str]
-    day: re.Pattern[str]
-    year: re.Pattern[str]
-
-
 @functools.cache
-def _salary_rx() -> _SalaryRx:
+def _salary_rx() -> dict[str, re.Pattern[str]]:
     cfg = load_ruleset("job_red_flags").config["salary"]
-    tokens = sorted(cfg["currency_tokens"], key=len, reverse=True)
-    cur = "|".join(tokens)
-    mag = "|".join(sorted(cfg["magnitudes"], key=len, reverse=True))
-    num = r"\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?"
-    amount = (rf"(?<!\w)(?:(?P<pre>{cur})\s?)?(?P<num>{num})(?:\s?(?:-|–|~|s/d|sampai|to|đến)\s?(?P<num2>{num}))?"
-              rf"\s?(?P<mag>{mag})?(?!\w)\s?(?:(?P<post>{cur})(?!\w))?")
-    return _SalaryRx(
-        re.compile(amount),
-        tuple((re.compile(token), str(cfg["currency_tokens"][token])) for token in tokens),
-        *(re.compile(str(cfg[key])) for key in ("salary_words", "month_words", "day_words", "year_words")),
-    )
+    return {"amount": re.compile(cfg["amount"])} | {
+        k: re.compile(v) for k, v in cfg["context"].items()
+    }
 
 
 def _number(text: str) -> float:
@@ -389,41 +422,43 @@ def salary_usd_per_month(text: PreparedText) -> tuple[float, str] | None:
     """Highest monthly pay (in USD) that a text states as salary, with its snippet; None if none."""
     cfg, rx = load_ruleset("job_red_flags").config["salary"], _salary_rx()
     best: tuple[float, str] | None = None
-    for m in rx.amount.finditer(text.folded):
-        token = m["pre"] or m["post"]
-        currency = next((code for crx, code in rx.currencies if token and crx.fullmatch(token)), None)
+    for m in rx["amount"].finditer(text.folded):
+        currency = cfg["currency_of"].get(m["pre"] or m["post"] or "")
         currency = currency or cfg["implied_currency"].get(m["mag"] or "")
-        if currency is None:
+        before, after = text.folded[max(0, m.start() - 40) : m.start()], text.folded[m.end() :][:20]
+        if not currency or not (
+            rx["salary_words"].search(before) or rx["month_words"].search(after)
+        ):
             continue
-        before, after = text.folded[max(0, m.start() - 40):m.start()], text.folded[m.end():m.end() + 20]
-        if not (rx.salary_words.search(before) or rx.month.search(after)):
-            continue
-        amount = max(_number(m["num"]), _number(m["num2"] or "0")) * cfg["magnitudes"].get(m["mag"] or "", 1)
-        per_month = 26.0 if rx.day.search(after) else (1 / 12 if rx.year.search(after) else 1.0)
-        usd = amount * float(cfg["usd_per_unit"][currency]) * per_month
-        if best is None or usd > best[0]:
-            best = (usd, m.group(0).strip())
+        amount = max(_number(m["num"]), _number(m["num2"] or "0"))
+        amount *= cfg["magnitudes"].get(m["mag"] or "", 1) * float(cfg["usd_per_unit"][currency])
+        amount *= (
+            26 if rx["day_words"].search(after) else 1 / 12 if rx["year_words"].search(after) else 1
+        )
+        if best is None or amount > best[0]:
+            best = (amount, m.group(0).strip())
     return best
 
 
-def match_job_offer(text: str | PreparedText, lang: str | None = None,
-                    country: str | None = None) -> list[RuleHit]:
+def match_job_offer(
+    text: str | PreparedText, lang: str | None = None, country: str | None = None
+) -> list[RuleHit]:
     """All job-offer hits for a text: red flags (group ``flag``) and dampers (group ``damper``)."""
     prepared = text if isinstance(text, PreparedText) else prepare(text, lang)
     ruleset = load_ruleset("job_red_flags")
     found = _raw_hits(ruleset, prepared)
-    salary = salary_usd_per_month(prepared)
-    if salary and "unrealistic_salary" not in found:
-        cfg = ruleset.config["salary"]
-        baselines = cfg["baseline_usd_month"]
-        code = country.upper() if isinstance(country, str) else ""
-        if salary[0] >= float(cfg["multiplier"]) * float(baselines.get(code, baselines["default"])):
-            rule = ruleset.by_id["unrealistic_salary"]
-            found[rule.id] = RuleHit(rule.id, rule.weight, rule.explanation, salary[1][:80], rule.group)
+    salary, cfg = salary_usd_per_month(prepared), ruleset.config["salary"]
+    baseline = cfg["baseline_usd_month"].get(
+        str(country or "").upper(), cfg["baseline_usd_month"]["default"]
+    )
+    if salary and "unrealistic_salary" not in found and salary[0] >= cfg["multiplier"] * baseline:
+        rule = ruleset.by_id["unrealistic_salary"]
+        found[rule.id] = RuleHit(rule.id, rule.weight, rule.explanation, salary[1][:80], rule.group)
     return _resolve(ruleset, found)
 
 
-def match_job_red_flags(text: str | PreparedText, lang: str | None = None,
-                        country: str | None = None) -> list[RuleHit]:
+def match_job_red_flags(
+    text: str | PreparedText, lang: str | None = None, country: str | None = None
+) -> list[RuleHit]:
     """Red flags (ids from job_offer_red_flags.md) a job-offer text shows, with weights and snippets."""
     return [hit for hit in match_job_offer(text, lang, country) if hit.group == "flag"]

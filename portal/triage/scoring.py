@@ -1,30 +1,31 @@
 """Explainable triage score for a tip: transparent weighted rules, no black box.
 
 Every point comes from a rule in ``portal/triage/data/*.yaml`` and becomes a
-``Reason`` (rule id, signed weight, one-line staff explanation, snippet). The
-value is a deterministic function of the matched rules (constants in the YAML):
+``Reason`` (rule id, signed weight in the category's raw units, one-line staff
+explanation, matched snippet for staff only). The value is a deterministic
+function of the matched rules; the constants live in the YAML files:
 
-* drugs: S = min(6, sum of substance weights); L = min(12, sum of sale weights
-  + identifier); B = sum of |benign weights|, halved when a strong sale
-  combination is present; L' = max(0, L - B); raw = S*L' + S + L'
-  ("substance x sale - benign": a substance alone gives at most 6);
-  value = raw * 50 / 19, so the reference's high line (S=3, L=4) is 50.
+* drugs: S = min(6, substance weights); L = min(12, sale weights + identifier);
+  B = |benign weights|, halved when a strong sale combination is present;
+  L' = max(0, L - B); raw = S*L' + S + L' ("substance x sale - benign": a
+  substance alone gives at most 6); value = raw * 50 / 19, so the reference's
+  high line (S = 3, L = 4) maps to 50.
 * job-offer: J = flags of weight >= 2 + min(3, weight-1 flags) + identifier
-  + non-procedural placement - |dampers|; value = J * 50 / 7, and at least 70
-  when a hotspot meets a tourist-visa / irregular-route / passport / coached
-  flag or an Indonesian reporter is recruited to KH/MM (unless the text reads
-  as a warning).
+  + non-procedural placement - |dampers|; value = J * 50 / 7, at least 70 when
+  a hotspot meets a tourist-visa / irregular-route / passport / coached flag or
+  an Indonesian reporter is recruited to KH/MM, unless it reads as a warning.
 * extremism: E = signals (a target counts only next to violence, weapons or
   recruitment) + identifier - |dampers|; value = E * 50 / 5.
 * other, and any unknown category: the highest of the three.
 
-Non-urgent values are rounded and clamped to 0..89. Urgent signals (held
-captive, passport taken, cannot go home, beaten, sold on, ransom, minor,
-suicidal, imminent attack) apply to every category and give
-value = min(100, 90 + 2*(n-1) + base // 20) with priority "urgent"; they do
-not count when the text reads as news or a general warning and shows no
-personal, present situation (reason ``urgency_general_context``). Otherwise
-priority is "high" from 50, "normal" from 25, else "low".
+Non-urgent values are rounded and clamped to 0..89; priority is "high" from 50,
+"normal" from 25, else "low". Urgent signals (held captive, passport taken,
+cannot go home, beaten, sold on, ransom, minor, suicidal, imminent attack)
+apply to every category: value = min(100, 90 + 2*(n-1) + base // 20) and
+priority "urgent" - except when the text reads as news, a general warning or
+fiction and shows no personal, present situation (then only the reason
+``urgency_general_context``, weight 0). Reasons of weight 0 explain floors and
+context; urgent reasons carry weight 10 but do not add to the value.
 """
 
 from __future__ import annotations
@@ -88,7 +89,9 @@ def _from_hit(hit: RuleHit) -> Reason:
     return Reason(hit.rule_id, _weight(hit.weight), hit.explanation, hit.snippet)
 
 
-def _synthetic(source: RuleSet | dict[str, Any], rule_id: str, weight: float, snippet: str = "") -> Reason:
+def _synthetic(
+    source: RuleSet | dict[str, Any], rule_id: str, weight: float, snippet: str = ""
+) -> Reason:
     if isinstance(source, RuleSet):
         text = source.explanation(rule_id)
     else:
@@ -111,7 +114,9 @@ def _drugs(text: PreparedText, country: str | None, ident: Reason | None) -> _Pa
     hits = match_rules(ruleset, text)
     ids = {hit.rule_id for hit in hits}
     reasons = [_from_hit(hit) for hit in hits]
-    substance = min(float(cfg["substance_cap"]), sum(h.weight for h in hits if h.group == "substance"))
+    substance = min(
+        float(cfg["substance_cap"]), sum(h.weight for h in hits if h.group == "substance")
+    )
     sale = sum(h.weight for h in hits if h.group == "sale") + (ident.weight if ident else 0)
     sale = min(float(cfg["sale_cap"]), sale)
     benign = -sum(h.weight for h in hits if h.group == "benign")
@@ -144,8 +149,14 @@ def _job_offer(text: PreparedText, country: str | None, ident: Reason | None) ->
         if banned & set(hotspot.tags):
             raw += float(cfg["non_placement_weight"])
             floor = float(cfg["combo_floor"])
-            reasons.append(_synthetic(ruleset, "non_procedural_placement", cfg["non_placement_weight"],
-                                      hotspot.snippet))
+            reasons.append(
+                _synthetic(
+                    ruleset,
+                    "non_procedural_placement",
+                    cfg["non_placement_weight"],
+                    hotspot.snippet,
+                )
+            )
     value = max(floor, _scaled(raw, cfg["high_at_raw"]))
     return _Part(value, reasons + ([ident] if ident else []))
 
@@ -171,7 +182,8 @@ def _urgency(text: PreparedText) -> tuple[list[Reason], list[Reason]]:
     hits = match_rules(ruleset, text)
     urgent = [hit for hit in hits if hit.group == "urgent"]
     ids = {hit.rule_id for hit in hits}
-    if urgent and "general_context" in ids and "personal_context" not in ids:
+    general = ids & {"general_context", "fiction_context"}
+    if urgent and general and "personal_context" not in ids:
         return [], [_synthetic(ruleset, "urgency_general_context", 0, urgent[0].snippet)]
     return [_from_hit(hit) for hit in urgent], []
 
@@ -197,7 +209,9 @@ def _identifier(text: str, country: str | None) -> Reason | None:
     kinds = sorted({str(getattr(item, "kind", "")) for item in found} - {""})
     if not kinds:
         return None
-    return _synthetic(_settings(), "has_identifier", float(_settings()["identifier_weight"]), ", ".join(kinds))
+    return _synthetic(
+        _settings(), "has_identifier", float(_settings()["identifier_weight"]), ", ".join(kinds)
+    )
 
 
 def _clean_category(category: object) -> str:
@@ -213,8 +227,7 @@ def _clean_country(country: object) -> str | None:
     return country.strip().upper()[:2]
 
 
-def score(category: str, text: str, country: str | None = None,
-          lang: str | None = None) -> Score:
+def score(category: str, text: str, country: str | None = None, lang: str | None = None) -> Score:
     """Score a tip's text for its category; never raises. See the module docstring for the formula."""
     settings = _settings()
     cat = _clean_category(category)
@@ -223,7 +236,7 @@ def score(category: str, text: str, country: str | None = None,
     ctry = _clean_country(country)
     prepared = prepare(body, lang if isinstance(lang, str) else None, int(settings["max_chars"]))
     region = ctry or settings["lang_region"].get(normalize_lang(lang) or "")
-    ident = _identifier(body, region)
+    ident = _identifier(body[: int(settings["identifier_max_chars"])], region)
     if cat == "other":
         parts = {name: scorer(prepared, ctry, ident) for name, scorer in _SCORERS.items()}
         best = max(parts, key=lambda name: parts[name].value)
@@ -238,9 +251,19 @@ def score(category: str, text: str, country: str | None = None,
     reasons = urgent + context + sorted(part.reasons, key=lambda reason: -reason.weight)
     if urgent:
         cfg = settings["urgent"]
-        value = min(100, int(cfg["base"]) + int(cfg["per_extra_signal"]) * (len(urgent) - 1)
-                    + base // int(cfg["base_divisor"]))
+        value = min(
+            100,
+            int(cfg["base"])
+            + int(cfg["per_extra_signal"]) * (len(urgent) - 1)
+            + base // int(cfg["base_divisor"]),
+        )
         return Score(value, reasons, "urgent", True, cat)
     thresholds = settings["priority"]
-    priority = "high" if base >= thresholds["high"] else "normal" if base >= thresholds["normal"] else "low"
+    priority = (
+        "high"
+        if base >= thresholds["high"]
+        else "normal"
+        if base >= thresholds["normal"]
+        else "low"
+    )
     return Score(base, reasons, priority, False, cat)
