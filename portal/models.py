@@ -6,7 +6,16 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -48,6 +57,10 @@ class TriageState(enum.StrEnum):
     FAILED = "failed"
 
 
+# Queue order: urgent first. Kept as a number so the queue index can sort by it.
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
 class Author(enum.StrEnum):
     REPORTER = "reporter"
     STAFF = "staff"
@@ -82,6 +95,16 @@ class Tip(db.Model):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )
+    # Filled by the triage job: an explainable score, the reasons, routing suggestions.
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    priority_rank: Mapped[int] = mapped_column(Integer, default=PRIORITY_RANK["normal"])
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    score_reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    routing: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Tips that share an indicator, directly or through others, share a cluster id:
+    # the smallest tip id in the cluster.
+    cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
@@ -132,3 +155,29 @@ class Attachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     tip: Mapped[Tip] = relationship(back_populates="attachments")
+
+
+class Indicator(db.Model):
+    """An identifier found in tips (a phone in E.164, a domain, a handle), stored once."""
+
+    __tablename__ = "indicators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(500))
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_indicators_kind_value"),)
+
+
+class TipIndicator(db.Model):
+    """Which tip mentions which indicator: the edges that link tips together."""
+
+    __tablename__ = "tip_indicators"
+
+    tip_id: Mapped[int] = mapped_column(
+        ForeignKey("tips.id", ondelete="CASCADE"), primary_key=True
+    )
+    indicator_id: Mapped[int] = mapped_column(
+        ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime
 from collections.abc import Iterable
 
 import redis
@@ -87,8 +88,10 @@ def enqueue_triage_after_commit(tip_ids: Iterable[int]) -> list[int]:
 def _enqueue_once(queue: Queue, tip_id: int) -> bool:
     job_id = job_id_for(tip_id)
     try:
-        if Job.fetch(job_id, connection=queue.connection).get_status() in _ACTIVE:
+        job = Job.fetch(job_id, connection=queue.connection)
+        if job.get_status() in _ACTIVE and not _abandoned(job):
             return True
+        job.delete()
     except NoSuchJobError:
         pass
     from portal.jobs.triage import triage_tip
@@ -103,6 +106,17 @@ def _enqueue_once(queue: Queue, tip_id: int) -> bool:
         description=f"triage tip {tip_id}",
     )
     return True
+
+
+def _abandoned(job: Job) -> bool:
+    """A started job whose worker stopped beating (killed mid-job) will never finish."""
+    if job.get_status() != JobStatus.STARTED or job.last_heartbeat is None:
+        return False
+    settings = current_app.extensions["waspada.settings"]
+    beat = job.last_heartbeat
+    if beat.tzinfo is None:
+        beat = beat.replace(tzinfo=UTC)
+    return (datetime.now(UTC) - beat).total_seconds() > settings.stale_after_seconds
 
 
 def _mark_queued(tip_ids: list[int]) -> None:

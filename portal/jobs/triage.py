@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from contextlib import AbstractContextManager, nullcontext
 
 from flask import current_app, has_app_context
 from rq import get_current_job
 
 from portal.extensions import db
-from portal.models import Tip, TriageState, utcnow
+from portal.jobs import store
+from portal.models import PRIORITY_RANK, Tip, TriageState, utcnow
+from portal.triage.indicators import extract
+from portal.triage.routing import suggest_routes
+from portal.triage.scoring import score
+
+# Free-text answers that describe the subject of a tip (choices are codes, not text).
+TEXT_ANSWERS = ("what_sold", "salary", "topic")
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +45,40 @@ def triage_tip(tip_id: int) -> str:
 
 
 def _run_pipeline(tip: Tip) -> None:
-    """Filled in by the triage pipeline; for now the tip reaching the worker is the record."""
-    log.info("tip %s reached the triage worker", tip.id)
+    """Extract indicators, score, link and route: pure functions, then one save."""
+    text = triage_text(tip)
+    found = extract(text, country=tip.country)
+    ids = store.save_indicators(tip.id, ((i.kind, i.value) for i in found))
+    store.link_clusters(tip, ids)
+    result = score(tip.category, text, country=tip.country, lang=tip.lang)
+    tip.score = result.value
+    tip.priority = result.priority
+    tip.priority_rank = PRIORITY_RANK.get(result.priority, PRIORITY_RANK["normal"])
+    tip.urgent = bool(result.urgent or tip.in_danger)
+    if tip.in_danger and tip.priority_rank > PRIORITY_RANK["urgent"]:
+        # The reporter said someone is in danger now: that outranks any text rule.
+        tip.priority, tip.priority_rank = "urgent", PRIORITY_RANK["urgent"]
+    tip.score_reasons = [
+        {"rule_id": r.rule_id, "weight": r.weight, "explanation": r.explanation}
+        for r in result.reasons
+    ]
+    answers = tip.answers or {}
+    routes = suggest_routes(
+        tip.category,
+        tip.country,
+        destination=answers.get("destination") or None,
+        indicator_kinds={i.kind for i in found},
+        urgent=tip.urgent,
+    )
+    tip.routing = [asdict(route) for route in routes]
+
+
+def triage_text(tip: Tip) -> str:
+    """Everything the reporter told us about the subject, never their own contact details."""
+    answers = tip.answers or {}
+    parts = [tip.description, tip.link]
+    parts += [str(v) for k, v in answers.items() if k in TEXT_ANSWERS and v]
+    return "\n".join(part for part in parts if part)
 
 
 def _record_failure(tip_id: int, error: Exception) -> None:

@@ -1,0 +1,132 @@
+"""Saving what the triage pipeline found: indicators, the links between tips, clusters.
+
+Every write is idempotent (insert-or-ignore on natural keys), so a job that runs
+twice, or is retried after a crash, leaves the same rows behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, text, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from portal.extensions import db
+from portal.models import Indicator, Tip, TipIndicator, utcnow
+from portal.triage.linking import is_linkable
+
+# Serialises cluster merges across workers on PostgreSQL (SQLite serialises writes anyway).
+_LINK_LOCK = 0x5741_5350  # "WASP"
+VALUE_MAX = 500
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedTip:
+    tip_id: int
+    shared: tuple[tuple[str, str], ...]  # (kind, value) pairs both tips mention
+
+
+def _insert(model: type) -> object:
+    dialect = db.session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(model)
+
+
+def save_indicators(tip_id: int, found: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Store a tip's indicators (once each) and its edges; return their ids by (kind, value)."""
+    pairs = list(dict.fromkeys((kind, value[:VALUE_MAX]) for kind, value in found))
+    if not pairs:
+        return {}
+    now = utcnow()
+    db.session.execute(
+        _insert(Indicator)  # type: ignore[attr-defined]
+        .values([{"kind": k, "value": v, "first_seen_at": now} for k, v in pairs])
+        .on_conflict_do_nothing(index_elements=["kind", "value"])
+    )
+    rows = db.session.execute(
+        select(Indicator.kind, Indicator.value, Indicator.id).where(
+            tuple_(Indicator.kind, Indicator.value).in_(pairs)
+        )
+    )
+    ids = {(kind, value): id_ for kind, value, id_ in rows}
+    db.session.execute(
+        _insert(TipIndicator)  # type: ignore[attr-defined]
+        .values([{"tip_id": tip_id, "indicator_id": id_} for id_ in ids.values()])
+        .on_conflict_do_nothing(index_elements=["tip_id", "indicator_id"])
+    )
+    return ids
+
+
+def link_clusters(tip: Tip, indicator_ids: dict[tuple[str, str], int]) -> int:
+    """Merge the tip's cluster with every cluster it shares a linkable indicator with.
+
+    Returns the cluster id, which is the smallest tip id in the merged cluster.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LINK_LOCK})
+    link_ids = [id_ for (kind, value), id_ in indicator_ids.items() if is_linkable(kind, value)]
+    related: list[int] = []
+    if link_ids:
+        related = list(
+            db.session.scalars(
+                select(TipIndicator.tip_id)
+                .where(TipIndicator.indicator_id.in_(link_ids), TipIndicator.tip_id != tip.id)
+                .distinct()
+            )
+        )
+    clusters = {tip.cluster_id or tip.id}
+    if related:
+        clusters.update(
+            db.session.scalars(
+                select(func.coalesce(Tip.cluster_id, Tip.id)).where(Tip.id.in_(related)).distinct()
+            )
+        )
+    target = min(clusters)
+    db.session.execute(
+        update(Tip)
+        .where(Tip.cluster_id.in_(clusters) | Tip.id.in_([*related, tip.id]))
+        .where((Tip.cluster_id != target) | Tip.cluster_id.is_(None))
+        .values(cluster_id=target)
+        .execution_options(synchronize_session=False)
+    )
+    tip.cluster_id = target
+    return target
+
+
+def related_tips(tip_id: int, limit: int = 50) -> list[RelatedTip]:
+    """Tips that share at least one indicator with this one, most shared first."""
+    mine = TipIndicator.__table__.alias("mine")
+    theirs = TipIndicator.__table__.alias("theirs")
+    rows = db.session.execute(
+        select(theirs.c.tip_id, Indicator.kind, Indicator.value)
+        .join(mine, mine.c.indicator_id == theirs.c.indicator_id)
+        .join(Indicator, Indicator.id == mine.c.indicator_id)
+        .where(mine.c.tip_id == tip_id, theirs.c.tip_id != tip_id)
+        .order_by(theirs.c.tip_id)
+    )
+    shared: dict[int, list[tuple[str, str]]] = {}
+    for other, kind, value in rows:
+        shared.setdefault(other, []).append((kind, value))
+    ranked = sorted(shared.items(), key=lambda item: (-len(item[1]), item[0]))[:limit]
+    return [RelatedTip(other, tuple(pairs)) for other, pairs in ranked]
+
+
+def cluster_members(cluster_id: int, limit: int = 200) -> Sequence[int]:
+    """Ids of the tips in a cluster, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Tip.id).where(Tip.cluster_id == cluster_id).order_by(Tip.id).limit(limit)
+        )
+    )
+
+
+def tip_indicators(tip_id: int) -> list[tuple[str, str]]:
+    """The (kind, value) pairs found in a tip, in the order they were stored."""
+    rows = db.session.execute(
+        select(Indicator.kind, Indicator.value)
+        .join(TipIndicator, TipIndicator.indicator_id == Indicator.id)
+        .where(TipIndicator.tip_id == tip_id)
+        .order_by(Indicator.id)
+    )
+    return [(kind, value) for kind, value in rows]
