@@ -58,7 +58,9 @@ def save_indicators(tip_id: int, found: Iterable[tuple[str, str]]) -> dict[tuple
     return ids
 
 
-def link_clusters(tip: Tip, indicator_ids: dict[tuple[str, str], int]) -> int:
+def link_clusters(
+    tip_id: int, cluster_id: int | None, indicator_ids: dict[tuple[str, str], int]
+) -> int:
     """Merge the tip's cluster with every cluster it shares a linkable indicator with.
 
     Returns the cluster id, which is the smallest tip id in the merged cluster.
@@ -71,11 +73,11 @@ def link_clusters(tip: Tip, indicator_ids: dict[tuple[str, str], int]) -> int:
         related = list(
             db.session.scalars(
                 select(TipIndicator.tip_id)
-                .where(TipIndicator.indicator_id.in_(link_ids), TipIndicator.tip_id != tip.id)
+                .where(TipIndicator.indicator_id.in_(link_ids), TipIndicator.tip_id != tip_id)
                 .distinct()
             )
         )
-    clusters = {tip.cluster_id or tip.id}
+    clusters = {cluster_id or tip_id}
     if related:
         clusters.update(
             db.session.scalars(
@@ -85,12 +87,11 @@ def link_clusters(tip: Tip, indicator_ids: dict[tuple[str, str], int]) -> int:
     target = min(clusters)
     db.session.execute(
         update(Tip)
-        .where(Tip.cluster_id.in_(clusters) | Tip.id.in_([*related, tip.id]))
+        .where(Tip.cluster_id.in_(clusters) | Tip.id.in_([*related, tip_id]))
         .where((Tip.cluster_id != target) | Tip.cluster_id.is_(None))
         .values(cluster_id=target)
         .execution_options(synchronize_session=False)
     )
-    tip.cluster_id = target
     return target
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 
 import redis
 from flask import Flask
 from rq import Worker
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
+from portal.models import Tip
 from portal.jobs.queue import get_queue, get_redis
 from portal.jobs.sweeper import sweep
 
@@ -22,6 +25,8 @@ class TriageWorker(Worker):
     def main_work_horse(self, job, queue):  # type: ignore[no-untyped-def]
         # The forked work horse must not share the parent's database sockets.
         db.engine.dispose(close=False)
+        # A horse lives for one job: a garbage collection would only copy shared pages.
+        gc.disable()
         super().main_work_horse(job, queue)
 
     def run_maintenance_tasks(self) -> None:
@@ -35,6 +40,35 @@ class TriageWorker(Worker):
             log.info("sweep queued %d tip(s)", queued)
 
 
+def warm_up() -> None:
+    """Run the whole pipeline once in the parent, inside a transaction that is rolled back.
+
+    Rule data, compiled patterns and SQLAlchemy's statement cache are then loaded
+    before the fork, so each work horse inherits them instead of rebuilding them.
+    """
+    from portal.jobs.triage import _run_pipeline, save_results, view_of
+
+    sample = "Jual sabu WA 0812-3456-7890, t.me/contoh_warmup, https://contoh.example.com"
+    try:
+        for category in ("drugs", "job-offer", "extremism", "other"):
+            tip = Tip(
+                category=category,
+                lang="id",
+                country="ID",
+                description=sample,
+                answers={"destination": "KH"},
+                receipt_hash=f"warm-up-{category}",
+                submission_key=f"warm-up-{category}",
+            )
+            db.session.add(tip)
+            db.session.flush()
+            save_results(tip.id, _run_pipeline(view_of(tip)), attempts=1)
+    finally:
+        # Rolled back: the warm-up tips and their rows never exist for anyone else.
+        db.session.rollback()
+        db.engine.dispose()
+
+
 def run_worker(app: Flask, *, burst: bool = False) -> None:
     """Work the triage queue with the app context pushed (jobs inherit it when forked).
 
@@ -44,6 +78,13 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
     settings = app.extensions["waspada.settings"]
     interval = settings.sweep_interval_seconds
     with app.app_context():
+        try:
+            warm_up()
+        except SQLAlchemyError:  # only a speed-up: the database may come up later
+            db.session.rollback()
+            log.warning("warm-up skipped: database unavailable")
+        gc.collect()
+        gc.freeze()  # what the parent holds now is shared with every forked horse, untouched
         while True:
             try:
                 worker = TriageWorker(

@@ -8,6 +8,8 @@ import os
 import sys
 import time
 
+from rq import get_current_job
+
 from portal import create_app
 from portal.jobs import triage
 from portal.jobs.worker import run_worker
@@ -16,9 +18,12 @@ original = triage._run_pipeline
 
 
 def stalled_pipeline(tip):
-    original(tip)
+    results = original(tip)
+    if get_current_job() is None:  # the worker's warm-up, not a job
+        return results
     print("STALLED", flush=True)
     time.sleep(120)
+    return results
 
 
 triage._run_pipeline = stalled_pipeline
