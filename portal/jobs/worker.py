@@ -12,9 +12,9 @@ from rq import Worker
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
-from portal.models import Tip
 from portal.jobs.queue import get_queue, get_redis
 from portal.jobs.sweeper import sweep
+from portal.models import Tip
 
 log = logging.getLogger(__name__)
 
