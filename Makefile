@@ -18,6 +18,7 @@ install: $(STAMP)
 run: install
 	$(MAKE) --no-print-directory compile-translations
 	$(FLASK) db upgrade
+	$(FLASK) support load portal/public/support/services.yaml
 	$(FLASK) demo load
 	$(PY) -m portal.devserver
 

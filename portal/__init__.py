@@ -96,20 +96,24 @@ def _sqlite_pragmas(connection: object, _record: object) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal import ops
     from portal.public.home import routes as home
+    from portal.public.support import routes as support
     from portal.public.tips import routes as tips
 
     app.register_blueprint(home.root)
     app.register_blueprint(home.bp)
     app.register_blueprint(tips.bp)
+    app.register_blueprint(support.bp)
     app.register_blueprint(ops.bp)
 
 
 def _register_cli(app: Flask) -> None:
     from portal.demo import demo_cli
     from portal.jobs.cli import triage_cli
+    from portal.public.support.cli import support_cli
 
     app.cli.add_command(triage_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(support_cli)
 
 
 def _configure_logging(env: str) -> None:

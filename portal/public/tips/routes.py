@@ -13,6 +13,7 @@ from portal.extensions import db, limiter
 from portal.i18n import localized_blueprint
 from portal.models import Category, Tip
 from portal.public.support.directory import emergency_contacts
+from portal.public.support.loader import current_services
 from portal.public.tips import receipts, services
 from portal.public.tips.forms import FORMS, ReceiptForm, ReplyForm, ReportForm
 from portal.public.tips.images import CleanImage, ImageRejected, reencode
@@ -75,7 +76,11 @@ def done() -> str:
     if not shown or shown.get("until", 0) < time.time():
         session.pop("receipt", None)
         return render_template("tips/done.html", code=None)
-    contacts = emergency_contacts(shown["country"] or None) if shown.get("danger") else []
+    contacts = (
+        emergency_contacts(shown["country"] or None, services=current_services())
+        if shown.get("danger")
+        else []
+    )
     return render_template(
         "tips/done.html", code=receipts.grouped(shown["code"]), shown=shown, contacts=contacts
     )

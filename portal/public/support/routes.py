@@ -1,0 +1,33 @@
+"""`/<lang>/help`: the support directory. HTTP only: the logic is in services."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+from portal.extensions import limiter
+from portal.i18n import localized_blueprint
+from portal.public.support import models  # noqa: F401 - the table must exist for create_all()
+from portal.public.support.forms import NEED_LABELS, HelpForm, country_name, language_names
+from portal.public.support.loader import current_services
+from portal.public.support.services import find_help
+from portal.security import cacheable
+
+bp = localized_blueprint("support", __name__)
+
+
+@bp.get("/help")
+@limiter.exempt
+@cacheable
+def directory() -> str | tuple[str, int]:
+    services = current_services()
+    form = HelpForm(services, formdata=request.args)
+    page = {
+        "form": form,
+        "need_labels": NEED_LABELS,
+        "country_name": country_name,
+        "language_names": language_names,
+    }
+    if not form.validate():
+        return render_template("support/help.html", result=None, **page), 400
+    result = find_help(services, **form.query()) if form.searched else None
+    return render_template("support/help.html", result=result, **page)
