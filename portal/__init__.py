@@ -98,22 +98,28 @@ def _register_blueprints(app: Flask) -> None:
     from portal.public.home import routes as home
     from portal.public.support import routes as support
     from portal.public.tips import routes as tips
+    from portal.staff import access
+    from portal.staff.auth import routes as staff_auth
 
     app.register_blueprint(home.root)
     app.register_blueprint(home.bp)
     app.register_blueprint(tips.bp)
     app.register_blueprint(support.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(staff_auth.bp)
+    access.init_app(app)
 
 
 def _register_cli(app: Flask) -> None:
     from portal.demo import demo_cli
     from portal.jobs.cli import triage_cli
     from portal.public.support.cli import support_cli
+    from portal.staff.auth.cli import staff_cli
 
     app.cli.add_command(triage_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(support_cli)
+    app.cli.add_command(staff_cli)
 
 
 def _configure_logging(env: str) -> None:

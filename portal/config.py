@@ -63,6 +63,7 @@ class Settings:
     stale_after_seconds: int = 600
     follow_up_minutes: int = 30
     quick_exit_url: str = "https://www.google.com/"
+    public_base_url: str = "http://127.0.0.1:5000"
 
     @property
     def is_production(self) -> bool:
@@ -131,6 +132,7 @@ class Settings:
             sweep_interval_seconds=_int(environ, "TRIAGE_SWEEP_INTERVAL", 60, minimum=1),
             stale_after_seconds=_int(environ, "TRIAGE_STALE_AFTER", 600, minimum=1),
             quick_exit_url=environ.get("QUICK_EXIT_URL", "https://www.google.com/"),
+            public_base_url=environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         )
 
     def flask_config(self) -> dict[str, object]:

@@ -19,6 +19,7 @@ MESSAGES = {
         _l("Something in the form was not right"),
         _l("Please go back, check what you typed and try again."),
     ),
+    401: (_l("Please sign in"), _l("This page is only for signed-in staff.")),
     403: (_l("Not allowed"), _l("You cannot open this page.")),
     404: (
         _l("Page not found"),

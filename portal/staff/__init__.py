@@ -1,0 +1,1 @@
+"""The staff console: deny by default, roles on every view, every action audited."""

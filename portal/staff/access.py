@@ -1,0 +1,119 @@
+"""Deny by default: every /staff/ view needs a signed-in account with a declared role,
+unless it is explicitly marked public (the sign-in pages). Also the audit helper."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+
+from portal.extensions import db
+from portal.staff.models import AuditEvent, Role, StaffUser
+
+IDLE_MINUTES = 20
+REAUTH_MINUTES = 5
+SESSION_KEY = "staff"
+
+
+def public(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a staff view as reachable without signing in (sign-in and setup pages only)."""
+    view.staff_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def requires(
+    role: str, *, fresh: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare the least role a view needs; `fresh` asks for a recent password + TOTP."""
+    Role(role)  # fail at import time on a typo
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if fresh and time.time() - session[SESSION_KEY]["auth_at"] > REAUTH_MINUTES * 60:
+                return redirect(url_for("staff_auth.reauth", next=request.full_path))
+            return view(*args, **kwargs)
+
+        wrapper.staff_role = role  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def current_staff() -> StaffUser | None:
+    """The signed-in staff account of this request, if any."""
+    return g.get("staff")
+
+
+def sign_in(user: StaffUser) -> None:
+    """Start a staff session (after password and TOTP both passed)."""
+    now = time.time()
+    session.clear()
+    session[SESSION_KEY] = {
+        "uid": user.id,
+        "ver": user.session_version,
+        "auth_at": now,
+        "seen": now,
+    }
+
+
+def refresh_auth() -> None:
+    """Record a fresh password + TOTP check for admin actions."""
+    session[SESSION_KEY] = {**session[SESSION_KEY], "auth_at": time.time()}
+
+
+def audit(action: str, tip_id: int | None = None, summary: str = "", **detail: Any) -> None:
+    """Append one line to the audit log (in the caller's transaction)."""
+    user = current_staff()
+    db.session.add(
+        AuditEvent(
+            staff_user_id=user.id if user else None,
+            username=user.username if user else "-",
+            action=action,
+            tip_id=tip_id,
+            summary=summary,
+            detail=detail,
+        )
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Guard every /staff/ request before its view runs."""
+
+    @app.before_request
+    def _guard_staff() -> Any:
+        if not request.path.startswith("/staff/") or request.endpoint is None:
+            return None
+        view = current_app.view_functions.get(request.endpoint)
+        if view is None or getattr(view, "staff_public", False):
+            return None
+        user = _session_user()
+        if user is None:
+            session.pop(SESSION_KEY, None)
+            if request.method == "GET":
+                return redirect(url_for("staff_auth.login", next=request.full_path))
+            abort(401)
+        role = getattr(view, "staff_role", None)
+        if role is None or not user.has_role(role):
+            abort(403)
+        g.staff = user
+        g.lang = user.language
+        return None
+
+
+def _session_user() -> StaffUser | None:
+    state = session.get(SESSION_KEY)
+    if not state:
+        return None
+    now = time.time()
+    if now - state.get("seen", 0) > IDLE_MINUTES * 60:
+        return None
+    user = db.session.get(StaffUser, state.get("uid"))
+    if user is None or not user.active or user.session_version != state.get("ver"):
+        return None
+    if now - state["seen"] > 60:  # refresh the idle clock, at most once a minute
+        session[SESSION_KEY] = {**state, "seen": now}
+    return user

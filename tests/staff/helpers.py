@@ -1,0 +1,55 @@
+"""Signing staff in during tests, the way a person does: password, then a TOTP code."""
+
+from __future__ import annotations
+
+import time
+
+import pyotp
+
+from portal.extensions import db
+from portal.staff.auth import services
+from portal.staff.models import StaffUser
+from tests.helpers import form_tokens
+
+PASSWORD = "correct horse battery staple"
+
+
+def code_for(secret: str, steps_ahead: int = 0) -> str:
+    return pyotp.TOTP(secret).at(time.time() + 30 * steps_ahead)
+
+
+def make_staff(app, username: str, role: str, language: str = "en") -> StaffUser:
+    """An account that has finished setup."""
+    with app.app_context():
+        account = services.create_account(username, role, language)
+        services.complete_setup(account.user, PASSWORD, code_for(account.user.totp_secret))
+        account.user.totp_last_counter = 0  # let tests sign in within the same 30 s
+        db.session.commit()
+        db.session.expunge(account.user)
+        return account.user
+
+
+def sign_in(client, app, username: str, password: str = PASSWORD):
+    """Sign in through the real forms; returns the final response."""
+    with app.app_context():
+        user = db.session.scalar(db.select(StaffUser).where(StaffUser.username == username))
+        user.totp_last_counter = 0
+        db.session.commit()
+        secret = user.totp_secret
+    csrf = form_tokens(client.get("/staff/login").text)["csrf_token"]
+    response = client.post(
+        "/staff/login", data={"csrf_token": csrf, "username": username, "password": password}
+    )
+    if response.status_code != 303:
+        return response
+    csrf = form_tokens(client.get("/staff/login/code").text)["csrf_token"]
+    return client.post("/staff/login/code", data={"csrf_token": csrf, "code": code_for(secret)})
+
+
+def staff_client(app, role: str, username: str | None = None):
+    """A test client signed in with a fresh account of this role."""
+    username = username or f"{role}-{time.monotonic_ns() % 10**9}"
+    make_staff(app, username, role)
+    client = app.test_client()
+    assert sign_in(client, app, username).status_code == 303
+    return client
