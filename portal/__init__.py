@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.public.tips import routes as tips
     from portal.staff import access
     from portal.staff.auth import routes as staff_auth
+    from portal.staff.triage import routes as staff_queue
 
     app.register_blueprint(home.root)
     app.register_blueprint(home.bp)
@@ -107,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(support.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(staff_auth.bp)
+    app.register_blueprint(staff_queue.bp)
     access.init_app(app)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -61,6 +62,11 @@ class TriageState(enum.StrEnum):
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 
+def queue_rank_for(priority: str, score: int) -> int:
+    """Ascending queue position: every urgent tip before every high one, then by score."""
+    return PRIORITY_RANK.get(priority, PRIORITY_RANK["normal"]) * 1000 + (100 - score)
+
+
 class Author(enum.StrEnum):
     REPORTER = "reporter"
     STAFF = "staff"
@@ -99,12 +105,21 @@ class Tip(db.Model):
     score: Mapped[int] = mapped_column(Integer, default=0)
     priority: Mapped[str] = mapped_column(String(10), default="normal")
     priority_rank: Mapped[int] = mapped_column(Integer, default=PRIORITY_RANK["normal"])
+    # The staff queue's sort key in one ascending number: priority first, then score
+    # (rank * 1000 + (100 - score)); with created_at and id it is the keyset cursor.
+    queue_rank: Mapped[int] = mapped_column(Integer, default=queue_rank_for("normal", 0))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     score_reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     routing: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # Tips that share an indicator, directly or through others, share a cluster id:
     # the smallest tip id in the cluster.
     cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Staff side: who works on it, and when a person first looked at it.
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"), index=True
+    )
+    first_reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    has_attachments: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
@@ -115,6 +130,8 @@ class Tip(db.Model):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="tip", order_by="Attachment.id", cascade="all, delete-orphan"
     )
+
+    __table_args__ = (Index("ix_tips_queue", "queue_rank", "created_at", "id"),)
 
     def set_triage_state(self, state: TriageState, error: str = "") -> None:
         """Move through the triage pipeline, remembering when (the sweeper needs it)."""
@@ -131,6 +148,10 @@ class Message(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
     author: Mapped[str] = mapped_column(String(10))
+    # Which staff member wrote it (never shown to the reporter).
+    staff_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -175,9 +196,21 @@ class TipIndicator(db.Model):
 
     __tablename__ = "tip_indicators"
 
-    tip_id: Mapped[int] = mapped_column(
-        ForeignKey("tips.id", ondelete="CASCADE"), primary_key=True
-    )
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), primary_key=True)
     indicator_id: Mapped[int] = mapped_column(
         ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class Note(db.Model):
+    """An internal note on a tip, for staff only."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    staff_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from portal.extensions import db
 from portal.jobs import store
-from portal.models import PRIORITY_RANK, Tip, TriageState, utcnow
+from portal.models import PRIORITY_RANK, Tip, TriageState, queue_rank_for, utcnow
 from portal.triage.indicators import extract
 from portal.triage.routing import suggest_routes
 from portal.triage.scoring import score
@@ -127,6 +127,7 @@ def _run_pipeline(tip: TipView) -> dict[str, Any]:
         "score": result.value,
         "priority": priority,
         "priority_rank": PRIORITY_RANK.get(priority, PRIORITY_RANK["normal"]),
+        "queue_rank": queue_rank_for(priority, result.value),
         "urgent": urgent,
         "score_reasons": [
             {"rule_id": r.rule_id, "weight": r.weight, "explanation": r.explanation}

@@ -67,6 +67,7 @@ def submit_tip(new: NewTip, form_token: str) -> Receipt:
         in_danger=new.in_danger,
         answers=new.answers,
         receipt_hash=receipts.hash_receipt(code, config),
+        has_attachments=bool(new.images),
         submission_key=key,
     )
     stored = _store_images(new.images)
@@ -109,6 +110,8 @@ def add_reporter_message(tip_id: int, body: str, images: Sequence[CleanImage] = 
         attachment.tip = tip
         db.session.add(attachment)
     tip.updated_at = utcnow()
+    if stored:
+        tip.has_attachments = True
     try:
         db.session.flush()
         for attachment in tip.attachments:

@@ -1,0 +1,173 @@
+"""Queue queries: filters, text search and keyset pagination, all index-backed."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, and_, exists, or_, select, tuple_
+
+from portal.extensions import db
+from portal.models import PRIORITY_RANK, Category, Indicator, Tip, TipIndicator, TipStatus
+from portal.triage.indicators import extract
+
+PAGE_SIZE = 50
+OPEN_STATUSES = [TipStatus.NEW, TipStatus.IN_REVIEW, TipStatus.ESCALATED, TipStatus.FORWARDED]
+STATUS_GROUPS = {"open": OPEN_STATUSES, "closed": [s for s in TipStatus if s not in OPEN_STATUSES]}
+
+
+class BadFilter(ValueError):
+    """A filter value that makes no sense; the page shows it next to the filters."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilters:
+    category: str = ""
+    country: str = ""
+    status: str = "open"
+    priority: str = ""
+    assignee: str = ""  # "", "me", "none" or a staff id
+    attachments: str = ""  # "", "yes", "no"
+    date_from: str = ""
+    date_to: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args: dict[str, str]) -> QueueFilters:
+        """Read filters from query-string values, refusing anything unexpected."""
+        values = {f.name: (args.get(f.name) or "").strip()[:200] for f in fields(cls)}
+        if "status" not in args:
+            values["status"] = "open"
+        filters = cls(**values)
+        filters.validate()
+        return filters
+
+    def validate(self) -> None:
+        if self.category and self.category not in {c.value for c in Category}:
+            raise BadFilter("category")
+        if (
+            self.status
+            and self.status not in STATUS_GROUPS
+            and self.status not in {s.value for s in TipStatus}
+        ):
+            raise BadFilter("status")
+        if self.priority and self.priority not in PRIORITY_RANK:
+            raise BadFilter("priority")
+        if self.country and (len(self.country) != 2 or not self.country.isalpha()):
+            raise BadFilter("country")
+        if self.assignee and self.assignee not in ("me", "none") and not self.assignee.isdigit():
+            raise BadFilter("assignee")
+        if self.attachments not in ("", "yes", "no"):
+            raise BadFilter("attachments")
+        for value in (self.date_from, self.date_to):
+            if value:
+                try:
+                    date.fromisoformat(value)
+                except ValueError:
+                    raise BadFilter("date") from None
+
+    def as_args(self) -> dict[str, str]:
+        """The non-empty filters, for links that keep them."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+def filtered(filters: QueueFilters, me: int | None) -> Select:
+    """SELECT tips matching the filters (no order, no limit)."""
+    query = select(Tip)
+    if filters.category:
+        query = query.where(Tip.category == filters.category)
+    if filters.country:
+        query = query.where(Tip.country == filters.country.upper())
+    if filters.status in STATUS_GROUPS:
+        query = query.where(Tip.status.in_(STATUS_GROUPS[filters.status]))
+    elif filters.status:
+        query = query.where(Tip.status == filters.status)
+    if filters.priority:
+        query = query.where(Tip.priority == filters.priority)
+    if filters.assignee == "me":
+        query = query.where(Tip.assignee_id == me)
+    elif filters.assignee == "none":
+        query = query.where(Tip.assignee_id.is_(None))
+    elif filters.assignee:
+        query = query.where(Tip.assignee_id == int(filters.assignee))
+    if filters.attachments:
+        query = query.where(Tip.has_attachments.is_(filters.attachments == "yes"))
+    if filters.date_from:
+        query = query.where(Tip.created_at >= _start_of(filters.date_from))
+    if filters.date_to:
+        query = query.where(Tip.created_at < _start_of(filters.date_to) + timedelta(days=1))
+    if filters.q:
+        query = query.where(_search(filters.q))
+    return query
+
+
+def _start_of(day: str) -> datetime:
+    from datetime import UTC
+
+    return datetime.combine(date.fromisoformat(day), time.min, tzinfo=UTC)
+
+
+def _search(q: str):  # type: ignore[no-untyped-def]
+    """Description contains the words, or an indicator matches (a phone in any format)."""
+    pattern = f"%{_escape_like(q)}%"
+    values = [i.value for i in extract(q)] + [q.lower().lstrip("@")]
+    by_indicator = exists().where(
+        TipIndicator.tip_id == Tip.id,
+        TipIndicator.indicator_id == Indicator.id,
+        or_(Indicator.value.in_(values), Indicator.value.ilike(pattern, escape="\\")),
+    )
+    return or_(
+        Tip.description.ilike(pattern, escape="\\"),
+        Tip.link.ilike(pattern, escape="\\"),
+        by_indicator,
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def encode_cursor(tip: Tip) -> str:
+    raw = json.dumps([tip.queue_rank, tip.created_at.isoformat(), tip.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        rank, created, tip_id = json.loads(raw)
+        return int(rank), datetime.fromisoformat(created), int(tip_id)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise BadFilter("cursor") from None
+
+
+def queue_page(
+    filters: QueueFilters, me: int | None, after: str = "", limit: int = PAGE_SIZE
+) -> tuple[list[Tip], str | None]:
+    """One page of the ranked queue (priority, score, age) and the cursor for the next."""
+    query = filtered(filters, me).order_by(Tip.queue_rank, Tip.created_at, Tip.id)
+    if after:
+        rank, created, tip_id = decode_cursor(after)
+        if db.session.get_bind().dialect.name == "sqlite":
+            created = created.replace(tzinfo=None) if created.tzinfo else created
+            query = query.where(
+                or_(
+                    Tip.queue_rank > rank,
+                    and_(
+                        Tip.queue_rank == rank,
+                        or_(
+                            Tip.created_at > created,
+                            and_(Tip.created_at == created, Tip.id > tip_id),
+                        ),
+                    ),
+                )
+            )
+        else:
+            query = query.where(
+                tuple_(Tip.queue_rank, Tip.created_at, Tip.id) > tuple_(rank, created, tip_id)
+            )
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], cursor
