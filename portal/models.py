@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     JSON,
     Boolean,
     DateTime,
@@ -16,10 +17,19 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+
+
+# Trigram indexes need the extension; migrations create it too (PostgreSQL only).
+event.listen(
+    db.metadata,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)
 
 
 def utcnow() -> datetime:
@@ -131,7 +141,22 @@ class Tip(db.Model):
         back_populates="tip", order_by="Attachment.id", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (Index("ix_tips_queue", "queue_rank", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_tips_queue", "queue_rank", "created_at", "id"),
+        # Staff text search (ILIKE '%…%') on PostgreSQL: trigram indexes.
+        Index(
+            "ix_tips_description_trgm",
+            "description",
+            postgresql_using="gin",
+            postgresql_ops={"description": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_tips_link_trgm",
+            "link",
+            postgresql_using="gin",
+            postgresql_ops={"link": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
     def set_triage_state(self, state: TriageState, error: str = "") -> None:
         """Move through the triage pipeline, remembering when (the sweeper needs it)."""
@@ -188,7 +213,15 @@ class Indicator(db.Model):
     value: Mapped[str] = mapped_column(String(500))
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    __table_args__ = (UniqueConstraint("kind", "value", name="uq_indicators_kind_value"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "value", name="uq_indicators_kind_value"),
+        Index(
+            "ix_indicators_value_trgm",
+            "value",
+            postgresql_using="gin",
+            postgresql_ops={"value": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
 
 class TipIndicator(db.Model):

@@ -54,6 +54,7 @@ def backend(
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
     engine.dispose()
     return {"DATABASE_URL": url, "REDIS_URL": os.environ["TEST_REDIS_URL"], "name": "postgresql"}
 
@@ -88,8 +89,13 @@ def app_factory(backend: dict[str, str], tmp_path: Path):
     for app in made:
         with app.app_context():
             db.session.remove()
-            for table in reversed(db.metadata.sorted_tables):
-                db.session.execute(table.delete())
+            if db.engine.dialect.name == "postgresql":
+                # Same ids on both backends: tests may rely on the first tip being #1.
+                names = ", ".join(t.name for t in db.metadata.sorted_tables)
+                db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(db.metadata.sorted_tables):
+                    db.session.execute(table.delete())
             db.session.commit()
             db.engine.dispose()
     redis_lib.Redis.from_url(backend["REDIS_URL"]).flushdb()

@@ -15,7 +15,17 @@ def test_db_upgrade_yields_the_models_schema(app):
         db.session.commit()
         upgrade()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            dialect = connection.dialect.name
+
+            def include(obj, name, type_, reflected, compare_to):  # noqa: ANN001
+                # Trigram indexes exist only on PostgreSQL (Index.ddl_if).
+                return not (
+                    type_ == "index" and name and name.endswith("_trgm") and dialect != "postgresql"
+                )
+
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_object": include}
+            )
             differences = compare_metadata(context, db.metadata)
         assert differences == []
         tables = set(db.inspect(db.engine).get_table_names())
