@@ -217,3 +217,28 @@ def _png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (30, 30), "red").save(out, "PNG")
     return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "x'; DROP TABLE tips; --",
+        "%",
+        "_",
+        "\\",
+        "' OR 1=1 --",
+        "0812-3456-7800",
+        "@toko",
+        "ភាសាខ្មែរ",
+        '"; SELECT pg_sleep(5)',
+    ],
+)
+def test_search_input_is_data_never_sql(app, client, q):
+    make_tips(app, client, n=1)
+    analyst = staff_client(app, "analyst")
+    response = analyst.get("/staff/queue", query_string={"q": q})
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Tip)) == 1
+    if q in ("%", "_", "\\"):
+        assert "No tips match" in response.text  # wildcards are matched literally

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, exists, or_, select, tuple_
+from sqlalchemy import Select, and_, func, or_, select, tuple_, union, union_all
 
 from portal.extensions import db
 from portal.models import PRIORITY_RANK, Category, Indicator, Tip, TipIndicator, TipStatus
@@ -73,7 +73,7 @@ class QueueFilters:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
 
 
-def filtered(filters: QueueFilters, me: int | None) -> Select:
+def filtered(filters: QueueFilters, me: int | None, *, few_hits: bool = True) -> Select:
     """SELECT tips matching the filters (no order, no limit)."""
     query = select(Tip)
     if filters.category:
@@ -99,7 +99,7 @@ def filtered(filters: QueueFilters, me: int | None) -> Select:
     if filters.date_to:
         query = query.where(Tip.created_at < _start_of(filters.date_to) + timedelta(days=1))
     if filters.q:
-        query = query.where(_search(filters.q))
+        query = query.where(_search(filters.q, few_hits=few_hits))
     return query
 
 
@@ -109,20 +109,72 @@ def _start_of(day: str) -> datetime:
     return datetime.combine(date.fromisoformat(day), time.min, tzinfo=UTC)
 
 
-def _search(q: str):  # type: ignore[no-untyped-def]
-    """Description contains the words, or an indicator matches (a phone in any format)."""
-    pattern = f"%{_escape_like(q)}%"
-    values = [i.value for i in extract(q)] + [q.lower().lstrip("@")]
-    by_indicator = exists().where(
-        TipIndicator.tip_id == Tip.id,
-        TipIndicator.indicator_id == Indicator.id,
-        or_(Indicator.value.in_(values), Indicator.value.ilike(pattern, escape="\\")),
+SEARCH_COUNTRIES = (None, "ID", "VN", "PH", "MY", "TH", "KH", "LA", "MM", "SG")
+
+
+# Up to this many hits, a search first collects the matching ids (fast for rare terms);
+# beyond it, the queue is read in order and filtered (fast for common terms).
+SEARCH_SET_LIMIT = 2000
+
+
+def _indicator_hits(q: str, pattern: str) -> Select:
+    exact = {(i.kind, i.value) for country in SEARCH_COUNTRIES for i in extract(q, country)}
+    matches = Indicator.value.ilike(pattern, escape="\\")
+    if exact:
+        matches = or_(matches, tuple_(Indicator.kind, Indicator.value).in_(sorted(exact)))
+    return (
+        select(TipIndicator.tip_id)
+        .join(Indicator, Indicator.id == TipIndicator.indicator_id)
+        .where(matches)
     )
+
+
+def search_hits(q: str, *, distinct: bool = True) -> Select:
+    """Ids of tips whose description or link contains the text, or whose indicator matches.
+
+    A phone typed in a local format is tried as a number of each country we serve,
+    so "0812-3456-7890" finds "+6281234567890". Each part is index-backed (trigram
+    indexes on PostgreSQL).
+    """
+    pattern = f"%{_escape_like(q)}%"
+    combine = union if distinct else union_all
+    return combine(
+        select(Tip.id).where(Tip.description.ilike(pattern, escape="\\")),
+        select(Tip.id).where(Tip.link.ilike(pattern, escape="\\")),
+        _indicator_hits(q, pattern),
+    )
+
+
+def _search(q: str, *, few_hits: bool):  # type: ignore[no-untyped-def]
+    if few_hits:
+        hits = search_hits(q).cte("search_hits").prefix_with("MATERIALIZED", dialect="postgresql")
+        return Tip.id.in_(select(hits.c[0]))
+    pattern = f"%{_escape_like(q)}%"
     return or_(
         Tip.description.ilike(pattern, escape="\\"),
         Tip.link.ilike(pattern, escape="\\"),
-        by_indicator,
+        Tip.id.in_(_indicator_hits(q, pattern)),
     )
+
+
+def has_few_hits(q: str) -> bool:
+    """True if a search matches few enough tips to collect their ids first.
+
+    On PostgreSQL the planner's estimate decides (planning only, no scan: a bitmap
+    scan of a common word would read a quarter of the table just to count it).
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        limited = search_hits(q, distinct=False).limit(SEARCH_SET_LIMIT + 1).subquery()
+        return db.session.scalar(select(func.count()).select_from(limited)) <= SEARCH_SET_LIMIT
+    compiled = search_hits(q, distinct=False).compile(
+        dialect=db.session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    plan = (
+        db.session.connection()
+        .exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
+        .scalar()
+    )
+    return int(plan[0]["Plan"]["Plan Rows"]) <= SEARCH_SET_LIMIT
 
 
 def _escape_like(text: str) -> str:
@@ -147,7 +199,8 @@ def queue_page(
     filters: QueueFilters, me: int | None, after: str = "", limit: int = PAGE_SIZE
 ) -> tuple[list[Tip], str | None]:
     """One page of the ranked queue (priority, score, age) and the cursor for the next."""
-    query = filtered(filters, me).order_by(Tip.queue_rank, Tip.created_at, Tip.id)
+    few = has_few_hits(filters.q) if filters.q else True
+    query = filtered(filters, me, few_hits=few).order_by(Tip.queue_rank, Tip.created_at, Tip.id)
     if after:
         rank, created, tip_id = decode_cursor(after)
         if db.session.get_bind().dialect.name == "sqlite":
