@@ -42,10 +42,20 @@ def main() -> None:
     with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
-    env = {**os.environ, "WASPADA_ENV": "development", "DATABASE_URL": url,
-           "REDIS_URL": "redis://127.0.0.1:1/0", "WASPADA_INSTANCE": "/tmp/wsp-linking"}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "db", "upgrade"],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
+    env = {
+        **os.environ,
+        "WASPADA_ENV": "development",
+        "DATABASE_URL": url,
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+        "WASPADA_INSTANCE": "/tmp/wsp-linking",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "portal", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
 
     started = time.monotonic()
     with psycopg.connect(url, autocommit=True) as conn:
@@ -87,9 +97,14 @@ def main() -> None:
         new_ids = []
         for n in range(NEW_TIPS):
             a, b = rng.randrange(1, INDICATORS), rng.randrange(1, INDICATORS)
-            tip = Tip(category="drugs", lang="id", country="ID",
-                      description=f"Jual sabu, WA {phone(a)} atau {phone(b)}, COD",
-                      receipt_hash=f"new{n:061d}", submission_key=f"new{n:061d}")
+            tip = Tip(
+                category="drugs",
+                lang="id",
+                country="ID",
+                description=f"Jual sabu, WA {phone(a)} atau {phone(b)}, COD",
+                receipt_hash=f"new{n:061d}",
+                submission_key=f"new{n:061d}",
+            )
             db.session.add(tip)
             db.session.commit()
             new_ids.append(tip.id)
@@ -104,19 +119,22 @@ def main() -> None:
         plans = {}
         for label, sql in {
             "indicator lookup": "SELECT id FROM indicators WHERE (kind, value) IN "
-                                "(('phone', '+6281200000042'))",
+            "(('phone', '+6281200000042'))",
             "related tips": "SELECT DISTINCT tip_id FROM tip_indicators WHERE indicator_id IN "
-                            f"(SELECT indicator_id FROM tip_indicators WHERE tip_id = {sample})",
+            f"(SELECT indicator_id FROM tip_indicators WHERE tip_id = {sample})",
             "cluster members": f"SELECT id FROM tips WHERE cluster_id = {sample} ORDER BY id",
         }.items():
             rows = db.session.execute(db.text("EXPLAIN " + sql)).scalars().all()
             plans[label] = rows
-        seq_scans = [label for label, rows in plans.items()
-                     if any("Seq Scan" in row for row in rows)]
+        seq_scans = [
+            label for label, rows in plans.items() if any("Seq Scan" in row for row in rows)
+        ]
 
     q = statistics.quantiles(timings, n=20)
     result = {
-        "indicators": INDICATORS, "tips": TIPS, "edges": edges,
+        "indicators": INDICATORS,
+        "tips": TIPS,
+        "edges": edges,
         "load_seconds": round(load_seconds, 1),
         "triage_job_ms_p50": round(statistics.median(timings), 1),
         "triage_job_ms_p95": round(q[18], 1),

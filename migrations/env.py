@@ -88,6 +88,17 @@ def run_migrations_online():
 
     connectable = get_engine()
 
+    def include_object(obj, name, type_, reflected, compare_to):
+        # Trigram indexes are PostgreSQL-only (Index.ddl_if); never autogenerate them elsewhere.
+        return not (
+            type_ == "index"
+            and name
+            and name.endswith("_trgm")
+            and connectable.dialect.name != "postgresql"
+        )
+
+    conf_args.setdefault("include_object", include_object)
+
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 

@@ -20,6 +20,7 @@ from portal import errors, i18n, redis_server, security
 from portal.config import Settings
 from portal.extensions import babel, csrf, db, limiter, migrate
 from portal.i18n import LANGUAGE_NAMES, LOCALES, current_locale
+from portal.triage.defang import defang
 
 
 def create_app(
@@ -80,6 +81,7 @@ def _init_extensions(app: Flask, redis_url: str) -> None:
         return {
             "LOCALES": LOCALES,
             "LANGUAGE_NAMES": LANGUAGE_NAMES,
+            "defang": defang,
             "settings": app.extensions["waspada.settings"],
         }
 
@@ -96,19 +98,31 @@ def _sqlite_pragmas(connection: object, _record: object) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal import ops
     from portal.public.home import routes as home
+    from portal.public.job_offers import routes as checker
     from portal.public.support import routes as support
     from portal.public.tips import routes as tips
+    from portal.public.warnings import routes as warnings
     from portal.staff import access
+    from portal.staff.admin import routes as staff_admin
     from portal.staff.auth import routes as staff_auth
+    from portal.staff.dashboard import routes as staff_dashboard
+    from portal.staff.exports import routes as staff_exports
     from portal.staff.triage import routes as staff_queue
+    from portal.staff.triage import warnings as staff_warnings
 
     app.register_blueprint(home.root)
     app.register_blueprint(home.bp)
     app.register_blueprint(tips.bp)
+    app.register_blueprint(checker.bp)
     app.register_blueprint(support.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(staff_auth.bp)
     app.register_blueprint(staff_queue.bp)
+    app.register_blueprint(warnings.bp)
+    app.register_blueprint(staff_warnings.bp)
+    app.register_blueprint(staff_dashboard.bp)
+    app.register_blueprint(staff_admin.bp)
+    app.register_blueprint(staff_exports.bp)
     access.init_app(app)
 
 

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 
-
 # Trigram indexes need the extension; migrations create it too (PostgreSQL only).
 event.listen(
     db.metadata,

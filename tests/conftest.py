@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import redis as redis_lib
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from portal import create_app, redis_server
@@ -73,6 +74,15 @@ def make_env(backend: dict[str, str], **extra: str) -> dict[str, str]:
     return env
 
 
+class EnglishClient(FlaskClient):
+    """A browser that asks for English unless a test says otherwise (staff pages have no
+    /<lang>/ prefix, so their language comes from Accept-Language)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+
+
 @pytest.fixture
 def app_factory(backend: dict[str, str], tmp_path: Path):
     """Build apps on the current backend with extra environment settings; clean up after."""
@@ -80,6 +90,7 @@ def app_factory(backend: dict[str, str], tmp_path: Path):
 
     def factory(**extra: str):
         app = create_app(make_env(backend, **extra), instance_path=tmp_path / "instance")
+        app.test_client_class = EnglishClient
         with app.app_context():
             db.create_all()
         made.append(app)

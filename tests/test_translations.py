@@ -68,4 +68,4 @@ def test_catalog_is_up_to_date_with_the_code(tmp_path):
     for locale in LOCALES:
         in_catalog = {m.id for m in catalog(locale) if m.id}
         missing = in_code - in_catalog
-        assert not missing, f"run `make i18n`: {locale} lacks {sorted(missing)[:3]}"
+        assert not missing, f"run `make i18n`: {locale} lacks {sorted(map(str, missing))[:3]}"

@@ -33,14 +33,30 @@ def requires(
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            # The /staff/ guard already checked; checking again keeps a view safe even
+            # if it is ever mounted elsewhere.
+            user = current_staff()
+            if user is None:
+                abort(401)
+            if not user.has_role(role):
+                abort(403)
             if fresh and time.time() - session[SESSION_KEY]["auth_at"] > REAUTH_MINUTES * 60:
-                return redirect(url_for("staff_auth.reauth", next=request.full_path))
+                return redirect(url_for("staff_auth.reauth", next=_back_to()))
             return view(*args, **kwargs)
 
         wrapper.staff_role = role  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
+
+
+def _back_to() -> str:
+    """Where to return after re-authenticating: this page, or the form's page for a POST."""
+    if request.method == "GET":
+        return request.full_path
+    referrer = request.referrer or ""
+    path = referrer.split("://", 1)[-1].partition("/")[2]
+    return f"/{path}" if path.startswith("staff/") else url_for("staff_auth.home")
 
 
 def current_staff() -> StaffUser | None:

@@ -14,8 +14,12 @@ def test_lexicon_lives_outside_the_static_folder():
 
 
 def test_lexicon_is_not_reachable_over_http(client):
-    for url in ["/static/../triage/data/drug_lexicon.yaml", "/static/drug_lexicon.yaml",
-                "/triage/data/drug_lexicon.yaml", "/static/%2e%2e/triage/data/drug_lexicon.yaml"]:
+    for url in [
+        "/static/../triage/data/drug_lexicon.yaml",
+        "/static/drug_lexicon.yaml",
+        "/triage/data/drug_lexicon.yaml",
+        "/static/%2e%2e/triage/data/drug_lexicon.yaml",
+    ]:
         response = client.get(url)
         assert response.status_code == 404, url
         assert b"substance" not in response.data

@@ -72,7 +72,7 @@ _LOCATED_RE = re.compile(r"\bLocated in [^,.;]+, ([A-Za-z][A-Za-z .'-]*?)\s*[.;]
 # The portal's Filipino locale is "tl"; the data uses "fil".
 _LANG_ALIASES = {"tl": "fil", "fil": "tl"}
 
-_ENTRY_KEYS = frozenset(
+ENTRY_KEYS = frozenset(
     {
         "id",
         "country",
@@ -207,7 +207,7 @@ def located_in_from_notes(notes: str) -> str | None:
 
 
 def _service(entry: Mapping[str, Any]) -> Service:
-    unknown = set(entry) - _ENTRY_KEYS
+    unknown = set(entry) - ENTRY_KEYS
     if unknown:
         raise _Bad(f"unknown keys {sorted(unknown)}")
     sid = _text(entry, "id")

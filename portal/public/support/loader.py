@@ -15,25 +15,12 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import utcnow
-from portal.public.support.directory import Channel, Service, load_services
+from portal.public.support.directory import ENTRY_KEYS, Channel, Service, load_services
 from portal.public.support.models import SupportService
 
 # The columns whose change makes an entry "updated". `position` is written too, but
 # an entry that only moved because another was added or removed is not updated.
-_FIELDS = (
-    "country",
-    "name",
-    "organisation",
-    "needs",
-    "channels",
-    "languages",
-    "serves_nationals_abroad",
-    "located_in",
-    "source",
-    "source_date",
-    "confidence",
-    "notes",
-)
+_FIELDS = tuple(sorted(ENTRY_KEYS - {"id"}))
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,17 +19,7 @@ from portal.public.support.directory import (
 )
 
 # The order of the groups on the page. Someone abroad looks for their embassy first.
-GROUP_ORDER: tuple[str, ...] = (
-    "emergency",
-    "trafficking",
-    "job-offer-verification",
-    "drugs",
-    "online-content",
-    "child-protection",
-    "mental-health",
-    "legal-aid",
-    "consular",
-)
+GROUP_ORDER: tuple[str, ...] = NEEDS
 ABROAD_GROUP_ORDER: tuple[str, ...] = (
     "emergency",
     "consular",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
@@ -52,6 +53,10 @@ def report(category: str) -> str | Response | tuple[str, int]:
         abort(404)
     form = form_class()
     if request.method == "GET":
+        return render_template("tips/report.html", form=form, category=category)
+    if request.form.get("prefill") == "1":
+        # Sent on from the job-offer checker: show the filled-in form to finish; store nothing.
+        form.form_token.data = secrets.token_urlsafe(24)
         return render_template("tips/report.html", form=form, category=category)
     if not form.validate():
         return render_template("tips/report.html", form=form, category=category), 400

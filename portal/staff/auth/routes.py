@@ -16,7 +16,7 @@ from portal.extensions import db, limiter
 from portal.staff.access import audit, current_staff, public, refresh_auth, requires, sign_in
 from portal.staff.auth import services
 from portal.staff.auth.forms import CodeForm, LanguageForm, LoginForm, ReauthForm, SetupForm
-from portal.staff.models import StaffUser
+from portal.staff.models import AuditEvent, StaffUser
 
 bp = Blueprint("staff_auth", __name__, url_prefix="/staff", template_folder="templates")
 PENDING = "staff_pending"
@@ -58,10 +58,12 @@ def login() -> Any:
         db.session.commit()
         form.password.errors = [MESSAGES[refused.code]()]
         return render_template("staff/auth/login.html", form=form), 403
-    db.session.commit()
     if user is None:
+        _audit_failed_sign_in(form.username.data)
+        db.session.commit()
         form.password.errors = [_("Wrong username or password.")]
         return render_template("staff/auth/login.html", form=form), 403
+    db.session.commit()
     session[PENDING] = {"uid": user.id, "until": time.time() + PENDING_SECONDS}
     return redirect(url_for(".second_factor", next=request.args.get("next", "")), code=303)
 
@@ -80,11 +82,12 @@ def second_factor() -> Any:
             400 if request.method == "POST" else 200
         )
     user = db.session.get(StaffUser, pending["uid"])
-    if user is None or services.is_locked(user):
+    if user is None or not user.active or services.is_locked(user):
         session.pop(PENDING, None)
         return redirect(url_for(".login"), code=303)
     if not services.accept_totp(user, form.code.data):
         services.record_failure(user)
+        _audit_failed_sign_in(user.username, step="code")
         db.session.commit()
         form.code.errors = [MESSAGES["bad_code"]()]
         return render_template("staff/auth/code.html", form=form), 403
@@ -195,6 +198,23 @@ def logout_everywhere() -> Response:
     db.session.commit()
     session.clear()
     return redirect(url_for(".login"), code=303)
+
+
+def _audit_failed_sign_in(username: str, step: str = "password") -> None:
+    """Record a failed attempt against an existing account (unknown names are not stored)."""
+    user = db.session.scalar(
+        db.select(StaffUser).where(StaffUser.username == (username or "").strip().lower())
+    )
+    if user is not None:
+        db.session.add(
+            AuditEvent(
+                staff_user_id=user.id,
+                username=user.username,
+                action="sign_in_failed",
+                detail={"step": step},
+                summary=step,
+            )
+        )
 
 
 def qr_svg(data: str) -> Markup:

@@ -131,7 +131,8 @@ def check_password(username: str, password: str) -> StaffUser | None:
     if user is None or not user.active or user.password_hash is None:
         return None
     if is_locked(user):
-        raise AccountError("locked")
+        # Same answer as a wrong password: a lock must not reveal that the account exists.
+        return None
     if not ok:
         record_failure(user)
         return None

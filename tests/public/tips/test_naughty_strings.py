@@ -25,8 +25,9 @@ def test_every_naughty_string_through_every_report_field(app, client):
         category = categories[n % len(categories)]
         tokens = get_form(client, f"/en/report/{category}")
         fields = dict.fromkeys(TEXT_FIELDS[category], line)
-        response = client.post(f"/en/report/{category}", data={**tokens, **fields},
-                               content_type="multipart/form-data")
+        response = client.post(
+            f"/en/report/{category}", data={**tokens, **fields}, content_type="multipart/form-data"
+        )
         assert response.status_code < 500, (line, response.status_code)
         if any(len(line) > LIMITS.get(name, 500) for name in fields):
             assert response.status_code == 400
@@ -53,23 +54,29 @@ def test_every_naughty_string_through_every_report_field(app, client):
 
 def test_naughty_strings_in_follow_up_replies_round_trip_and_are_escaped(app, client):
     tokens = get_form(client, "/en/report/other")
-    client.post("/en/report/other", data={**tokens, "description": "start"},
-                content_type="multipart/form-data")
+    client.post(
+        "/en/report/other",
+        data={**tokens, "description": "start"},
+        content_type="multipart/form-data",
+    )
     code = re.search(r'id="receipt-code">([^<]*)<', client.get("/en/report/done").text).group(1)
     page = client.get("/en/follow-up").text
-    client.post("/en/follow-up", data={"csrf_token": form_tokens(page)["csrf_token"],
-                                       "code": code})
+    client.post("/en/follow-up", data={"csrf_token": form_tokens(page)["csrf_token"], "code": code})
     csrf = form_tokens(client.get("/en/follow-up").text)["csrf_token"]
     sent = []
     for line in blns_lines()[::3]:
-        response = client.post("/en/follow-up/reply", data={"csrf_token": csrf, "body": line},
-                               content_type="multipart/form-data")
+        response = client.post(
+            "/en/follow-up/reply",
+            data={"csrf_token": csrf, "body": line},
+            content_type="multipart/form-data",
+        )
         assert response.status_code in (303, 400), (line, response.status_code)
         if response.status_code == 303:
             sent.append(clean_text(line, 10_000))
     page = client.get("/en/follow-up").text
-    bodies = [html.unescape(b) for b in re.findall(r'<p class="message-body">(.*?)</p>', page,
-                                                   re.S)]
+    bodies = [
+        html.unescape(b) for b in re.findall(r'<p class="message-body">(.*?)</p>', page, re.S)
+    ]
     assert bodies[: len(sent)] == sent
     assert "<script>" not in page.split("<main", 1)[1].split("</main>", 1)[0]
     with app.app_context():

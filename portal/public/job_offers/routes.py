@@ -1,0 +1,47 @@
+"""`/<lang>/check`: the job-offer checker. HTTP only: the logic is in portal.job_offers.
+
+Nothing typed here is stored or logged; the result page is ``private, no-store``
+(the default for a view without ``@cacheable``). Only the "Report this offer"
+button sends the text on, to the report form, where the person decides.
+"""
+
+from __future__ import annotations
+
+from flask import g, render_template, request
+
+from portal.extensions import limiter
+from portal.i18n import localized_blueprint
+from portal.job_offers.checker import check as check_offer
+from portal.job_offers.next_steps import next_steps
+from portal.public.job_offers.forms import CheckForm
+from portal.public.support.forms import country_name
+from portal.public.support.loader import current_services
+
+bp = localized_blueprint("checker", __name__)
+
+# Where people writing a language most likely live: the country chosen when the form opens.
+_LIKELY_COUNTRY = {"id": "ID", "vi": "VN"}
+
+
+@bp.route("/check", methods=["GET", "POST"])
+@limiter.exempt
+def check() -> str | tuple[str, int]:
+    form = CheckForm()
+    if request.method == "GET":
+        form.country.data = _LIKELY_COUNTRY.get(g.lang, "")
+        return render_template("job_offers/check.html", form=form, result=None)
+    if not form.validate():
+        return render_template("job_offers/check.html", form=form, result=None), 400
+    country = form.home_country()
+    result = check_offer(form.text(), lang=g.lang, country=country)
+    steps = next_steps(
+        result.risk, form.country.data or None, lang=g.lang, services=current_services()
+    )
+    return render_template(
+        "job_offers/check.html",
+        form=form,
+        result=result,
+        steps=steps,
+        country=country,
+        country_name=country_name,
+    )

@@ -1,0 +1,1 @@
+"""Published warnings: list, search by identifier, Atom feed, disputes."""

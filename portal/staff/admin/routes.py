@@ -1,0 +1,244 @@
+"""Admin pages: the audit log (read-only), staff accounts, the support directory file.
+
+HTTP only: the logic is in services. Every change needs a recent password + TOTP
+check (`fresh=True`), is a POST with a CSRF token and writes an audit line.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.extensions import db
+from portal.models import utcnow
+from portal.public.support.models import SupportService
+from portal.staff.access import REAUTH_MINUTES, SESSION_KEY, current_staff, requires
+from portal.staff.admin import services
+from portal.staff.admin.forms import (
+    ROLE_LABELS,
+    ConfirmForm,
+    CreateAccountForm,
+    RoleForm,
+    SupportUploadForm,
+)
+from portal.staff.auth import services as auth_services
+from portal.staff.auth.routes import qr_svg
+from portal.staff.models import StaffUser
+
+bp = Blueprint("staff_admin", __name__, url_prefix="/staff/admin", template_folder="templates")
+
+REFUSALS = {
+    "bad_username": _l("Use 3 to 40 letters, digits, dots, hyphens or underscores."),
+    "exists": _l("An account with this username already exists."),
+    "self_role": _l("You cannot change your own role. Ask another administrator."),
+    "self_deactivate": _l("You cannot deactivate your own account. Ask another administrator."),
+    "self_reset": _l(
+        "You cannot reset your own account here. Ask another administrator, "
+        "or use the command line."
+    ),
+}
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    return {"ROLE_LABELS": ROLE_LABELS}
+
+
+# ---------------------------------------------------------------- audit log
+
+
+@bp.get("/audit")
+@requires("admin")
+def audit_log() -> Any:
+    try:
+        filters = services.AuditFilters.from_args(request.args.to_dict())
+        events, before = services.audit_page(filters, request.args.get("before", ""))
+    except services.BadFilter as bad:
+        return render_template(
+            "staff/admin/audit.html",
+            filters=services.AuditFilters(),
+            events=[],
+            before=None,
+            error=_("This filter value is not valid: %(name)s", name=str(bad)),
+        ), 400
+    return render_template(
+        "staff/admin/audit.html", filters=filters, events=events, before=before, error=None
+    )
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def _recently_confirmed() -> bool:
+    return time.time() - session[SESSION_KEY]["auth_at"] <= REAUTH_MINUTES * 60
+
+
+def _render_accounts(
+    status: int = 200, error: str | None = None, create_form: CreateAccountForm | None = None
+) -> tuple[str, int]:
+    users = services.list_accounts()
+    return render_template(
+        "staff/admin/accounts.html",
+        users=users,
+        locked={user.id for user in users if auth_services.is_locked(user)},
+        create_form=create_form or CreateAccountForm(formdata=None),
+        role_forms={user.id: RoleForm(formdata=None, role=user.role) for user in users},
+        confirm_form=ConfirmForm(formdata=None),
+        confirmed=_recently_confirmed(),
+        hours=auth_services.SETUP_HOURS,
+        error=error,
+    ), status
+
+
+def _render_setup_link(account: auth_services.NewAccount, *, created: bool) -> str:
+    """The setup link and QR code, shown once: they are not stored anywhere readable."""
+    settings = current_app.extensions["waspada.settings"]
+    link = services.setup_link(
+        settings.public_base_url, url_for("staff_auth.setup", token=account.setup_token)
+    )
+    return render_template(
+        "staff/admin/setup_link.html",
+        user=account.user,
+        link=link,
+        qr=qr_svg(account.totp_uri),
+        created=created,
+        hours=auth_services.SETUP_HOURS,
+    )
+
+
+@bp.get("/accounts")
+@requires("admin")
+def accounts() -> Any:
+    return _render_accounts()
+
+
+@bp.get("/accounts/new")
+@bp.get("/accounts/<int:user_id>/reset")
+@bp.get("/accounts/<int:user_id>/role")
+@bp.get("/accounts/<int:user_id>/deactivate")
+@bp.get("/accounts/<int:user_id>/reactivate")
+@requires("admin")
+def back_to_accounts(user_id: int | None = None) -> Response:
+    """After re-authentication the browser comes back to an action's address with GET.
+
+    The form it had sent is gone; show the list again and change nothing.
+    """
+    return redirect(url_for(".accounts"), code=303)
+
+
+@bp.post("/accounts/new")
+@requires("admin", fresh=True)
+def create_account() -> Any:
+    form = CreateAccountForm()
+    if not form.validate():
+        return _render_accounts(400, create_form=form)
+    try:
+        account = services.create_account(form.username.data, form.role.data, form.language.data)
+    except services.AdminRefused as refused:
+        db.session.rollback()
+        form.username.errors = [str(REFUSALS[refused.code])]
+        return _render_accounts(400, create_form=form)
+    db.session.commit()
+    return _render_setup_link(account, created=True)
+
+
+def _account_action(user_id: int, form: Any, action: Any) -> Any:
+    """Run one change on an account: validate the form, refuse with a message, or commit."""
+    user = db.get_or_404(StaffUser, user_id)
+    if not form.validate():
+        return _render_accounts(400, error=_("The form was not complete. Please try again."))
+    try:
+        result = action(current_staff(), user)
+    except services.AdminRefused as refused:
+        db.session.rollback()
+        return _render_accounts(400, error=str(REFUSALS[refused.code]))
+    db.session.commit()
+    if isinstance(result, auth_services.NewAccount):
+        return _render_setup_link(result, created=False)
+    flash(_("Saved.") if result else _("Nothing to change."))
+    return redirect(url_for(".accounts"), code=303)
+
+
+@bp.post("/accounts/<int:user_id>/reset")
+@requires("admin", fresh=True)
+def reset_account(user_id: int) -> Any:
+    return _account_action(user_id, ConfirmForm(), services.reset_account)
+
+
+@bp.post("/accounts/<int:user_id>/role")
+@requires("admin", fresh=True)
+def change_role(user_id: int) -> Any:
+    form = RoleForm()
+    return _account_action(
+        user_id, form, lambda admin, user: services.change_role(admin, user, form.role.data)
+    )
+
+
+@bp.post("/accounts/<int:user_id>/deactivate")
+@requires("admin", fresh=True)
+def deactivate(user_id: int) -> Any:
+    return _account_action(
+        user_id, ConfirmForm(), lambda admin, user: services.set_active(admin, user, False)
+    )
+
+
+@bp.post("/accounts/<int:user_id>/reactivate")
+@requires("admin", fresh=True)
+def reactivate(user_id: int) -> Any:
+    return _account_action(
+        user_id, ConfirmForm(), lambda admin, user: services.set_active(admin, user, True)
+    )
+
+
+# ---------------------------------------------------------------- support directory
+
+
+@bp.route("/support", methods=["GET", "POST"])
+@requires("admin", fresh=True)
+def support() -> Any:
+    form = SupportUploadForm()
+    result = problem = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate():
+            upload = form.file.data
+            content = upload.stream.read(services.SUPPORT_FILE_MAX_BYTES + 1)
+            try:
+                result = services.load_support_file(content, upload.filename or "upload.yaml")
+                status = 200
+            except services.SupportFileRefused as refused:
+                problem = str(refused)
+            db.session.commit()  # the audit line, whether the file was loaded or refused
+    return render_template(
+        "staff/admin/support.html",
+        form=form,
+        result=result,
+        problem=problem,
+        entries=db.session.scalar(db.select(db.func.count()).select_from(SupportService)),
+    ), status
+
+
+@bp.get("/support/directory.yaml")
+@requires("admin")
+def support_export() -> Response:
+    body = services.directory_yaml(utcnow())
+    return Response(
+        body,
+        mimetype="application/yaml",
+        headers={"Content-Disposition": 'attachment; filename="support-directory.yaml"'},
+    )
