@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(PY) -m flask --app portal
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test browser-deps i18n compile-translations bench lint clean
+.PHONY: install run test browser-deps i18n compile-translations bench bench-scale lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,8 +49,15 @@ i18n: install
 	$(PY) scripts/fill_english.py
 	$(VENV)/bin/pybabel compile -d translations --statistics
 
+# Web pages and submissions against hello-world Flask, then triage jobs against RQ's no-op job.
+# bench-scale needs PostgreSQL: BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/waspada_bench
 bench: install
 	$(PY) bench/run.py
+	$(PY) bench/triage_bench.py
+
+bench-scale: install
+	$(PY) bench/linking_scale.py
+	$(PY) bench/queue_scale.py
 
 lint: install
 	$(PY) -m ruff check portal tests bench

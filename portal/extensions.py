@@ -29,3 +29,11 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=rate_limit_key, strategy="moving-window")
+
+
+@limiter.request_filter
+def _reading_is_never_limited() -> bool:
+    """Every named limit is on a POST (a submission or a sign-in); skip the work for reads."""
+    from flask import request
+
+    return request.method != "POST"
