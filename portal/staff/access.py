@@ -14,6 +14,8 @@ from portal.extensions import db
 from portal.staff.models import AuditEvent, Role, StaffUser
 
 IDLE_MINUTES = 20
+# However active, a session ends after a working day: a copied cookie cannot live on.
+MAX_SESSION_HOURS = 10
 REAUTH_MINUTES = 5
 SESSION_KEY = "staff"
 
@@ -73,6 +75,7 @@ def sign_in(user: StaffUser) -> None:
         "ver": user.session_version,
         "auth_at": now,
         "seen": now,
+        "started": now,
     }
 
 
@@ -126,6 +129,8 @@ def _session_user() -> StaffUser | None:
         return None
     now = time.time()
     if now - state.get("seen", 0) > IDLE_MINUTES * 60:
+        return None
+    if now - state.get("started", 0) > MAX_SESSION_HOURS * 3600:
         return None
     user = db.session.get(StaffUser, state.get("uid"))
     if user is None or not user.active or user.session_version != state.get("ver"):

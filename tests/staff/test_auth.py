@@ -139,6 +139,17 @@ def test_idle_sessions_expire(app, client, monkeypatch):
     assert client.get("/staff/account").status_code == 302
 
 
+def test_active_sessions_still_end_after_a_working_day(app, client, monkeypatch):
+    make_staff(app, "fern", "analyst")
+    sign_in(client, app, "fern")
+    start = time.time()
+    for minutes in range(15, 10 * 60, 15):  # busy all day, never idle
+        monkeypatch.setattr(time, "time", lambda at=start + minutes * 60: at)
+        assert client.get("/staff/account").status_code == 200, minutes
+    monkeypatch.setattr(time, "time", lambda: start + 10 * 3600 + 60)
+    assert client.get("/staff/account").status_code == 302
+
+
 def test_sign_out_everywhere_ends_other_sessions(app):
     make_staff(app, "gina", "analyst")
     laptop, phone = app.test_client(), app.test_client()
