@@ -17,6 +17,7 @@ from flask import Flask, current_app
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal import redis_server
 from portal.extensions import db
@@ -81,7 +82,13 @@ def enqueue_triage_after_commit(tip_ids: Iterable[int]) -> list[int]:
             type(error).__name__,
         )
     if queued:
-        _mark_queued(queued)
+        try:
+            _mark_queued(queued)
+        except SQLAlchemyError as error:
+            # The tips are stored and their jobs are queued; only the label is stale, and
+            # the job or the sweeper puts it right. The reporter must not see an error.
+            db.session.rollback()
+            log.warning("could not mark %d tip(s) as queued: %s", len(queued), type(error).__name__)
     return queued
 
 

@@ -74,6 +74,10 @@ def submit_tip(new: NewTip, form_token: str) -> Receipt:
     tip.attachments = [_attachment(key_, image) for key_, image in stored]
     db.session.add(tip)
     try:
+        db.session.flush()
+        # Read the id now: after the commit, reading it would need the database again,
+        # and a connection lost just then would turn a stored report into an error page.
+        tip_id = tip.id
         db.session.commit()
     except IntegrityError:
         # The same form arrived twice at once; the other request stored it.
@@ -87,8 +91,8 @@ def submit_tip(new: NewTip, form_token: str) -> Receipt:
         db.session.rollback()
         _delete_files(key_ for key_, _ in stored)
         raise
-    enqueue_triage_after_commit([tip.id])
-    return Receipt(tip.id, code, duplicate=False)
+    enqueue_triage_after_commit([tip_id])
+    return Receipt(tip_id, code, duplicate=False)
 
 
 def find_tip_by_receipt(typed_code: str) -> Tip | None:
