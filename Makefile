@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(PY) -m flask --app portal
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test browser-deps i18n compile-translations bench bench-scale lint clean
+.PHONY: install run test browser-deps i18n compile-translations bench bench-deps bench-scale lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,23 @@ browser-deps:
 	    echo "note: /usr/bin/chromium is missing, browser tests will be skipped (apt-get install chromium)"; \
 	  fi; \
 	fi
+	@if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then \
+	  if command -v npm >/dev/null; then \
+	    npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; \
+	  else \
+	    echo "note: npm is missing, the axe-core accessibility tests will be skipped"; \
+	  fi; \
+	fi
+
+# The load generator for the page benchmark: Debian's wrk.
+bench-deps:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "wrk is needed for make bench: apt-get install wrk"; exit 1; \
+	  fi; \
+	fi
 
 compile-translations: install
 	$(VENV)/bin/pybabel compile -d translations --statistics 2>&1 | grep -v "^compiling" || true
@@ -51,7 +68,7 @@ i18n: install
 
 # Web pages and submissions against hello-world Flask, then triage jobs against RQ's no-op job.
 # bench-scale needs PostgreSQL: BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/waspada_bench
-bench: install
+bench: install bench-deps
 	$(PY) bench/run.py
 	$(PY) bench/triage_bench.py
 

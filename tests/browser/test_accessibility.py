@@ -1,0 +1,135 @@
+"""axe-core (npm, injected by Playwright) on every public page and the main staff pages:
+no violation of the WCAG 2.1 A/AA rules, on a 360 px phone and on a desktop."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from portal.extensions import db
+from portal.jobs.triage import triage_tip
+from portal.models import Tip
+from tests.browser.test_mobile import staff_sign_in
+from tests.helpers import submit_report
+from tests.public.warnings.test_warnings import published_warning
+
+pytestmark = pytest.mark.browser
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PUBLIC = [
+    "/{lang}/",
+    "/{lang}/report/",
+    "/{lang}/report/drugs",
+    "/{lang}/report/job-offer",
+    "/{lang}/report/extremism",
+    "/{lang}/report/other",
+    "/{lang}/follow-up",
+    "/{lang}/check",
+    "/{lang}/help",
+    "/{lang}/help?country=ID&need=trafficking",
+    "/{lang}/help?country=other&nationality=ID",
+    "/{lang}/warnings",
+    "/{lang}/warnings?q=0812-3456-7890",
+    "/{lang}/warnings/1",
+    "/{lang}/no-such-page",
+]
+STAFF = [
+    "/staff/queue",
+    "/staff/queue?category=job-offer&sort=age",
+    "/staff/tips/1",
+    "/staff/dashboard",
+    "/staff/exports",
+    "/staff/account",
+    "/staff/admin/accounts",
+    "/staff/admin/audit",
+    "/staff/admin/support",
+]
+
+
+@pytest.fixture
+def axe_page(browser, request):
+    if not AXE.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must run axe-core: `make browser-deps` did not install it")
+        pytest.skip("axe-core is not installed (npm ci --prefix tests/browser)")
+    width = getattr(request, "param", 360)
+    # axe is injected as a script: let it past the portal's CSP in this context only.
+    context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def violations(page, url: str | None = None) -> list[str]:
+    """axe's WCAG 2.1 A/AA findings on `url`, or on the page as it is now."""
+    if url:
+        page.goto(url)
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))
+             .violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' -> '
+                + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))""",
+        WCAG_21_AA,
+    )
+    return [f"{url or page.url}: {line}" for line in found]
+
+
+def _seed(app) -> None:
+    client = app.test_client()
+    published_warning(app, client)  # tip 1, triaged, with a published warning
+    submit_report(
+        client,
+        "drugs",
+        country="ID",
+        description="Jual sabu dan ekstasi, COD Jakarta, WA 0813-9999-0000",
+        situation="danger",
+    )
+    with app.app_context():
+        triage_tip(db.session.scalar(db.select(Tip.id).order_by(Tip.id.desc())))
+
+
+@pytest.mark.parametrize("lang", ["id", "en", "vi"])
+def test_public_pages_have_no_wcag_violations(app, live_server, axe_page, lang):
+    _seed(app)
+    found = []
+    for path in PUBLIC:
+        found += violations(axe_page, live_server + path.format(lang=lang))
+    # Pages reached by posting a form: the receipt, an open follow-up, a checker result.
+    axe_page.goto(f"{live_server}/{lang}/report/other")
+    axe_page.fill("#description", "Akun ini menjual obat terlarang")
+    axe_page.click("main form button[type=submit]")
+    code = axe_page.inner_text("#receipt-code")
+    found += violations(axe_page)
+    axe_page.goto(f"{live_server}/{lang}/follow-up")
+    axe_page.fill("#code", code)
+    axe_page.click("main form button[type=submit]")
+    found += violations(axe_page)
+    axe_page.goto(f"{live_server}/{lang}/check")
+    axe_page.fill("#offer", "Kerja CS di KK Park Myawaddy, gaji 2000 USD, visa turis, WA 0812-345-678")
+    axe_page.click("main form button[type=submit]")
+    found += violations(axe_page)
+    assert found == []
+
+
+@pytest.mark.parametrize("axe_page", [360, 1280], indirect=True, ids=["phone", "desktop"])
+def test_main_staff_pages_have_no_wcag_violations(app, live_server, axe_page):
+    _seed(app)
+    staff_sign_in(axe_page, live_server, app, "ada", "admin")
+    found = []
+    for path in STAFF:
+        found += violations(axe_page, live_server + path)
+    assert found == []
+
+
+def test_axe_does_find_violations(axe_page, live_server):
+    """The checks above can fail: the same call reports a page with known faults."""
+    axe_page.goto(f"{live_server}/en/")
+    axe_page.evaluate(
+        """document.querySelector('main').insertAdjacentHTML('beforeend',
+             '<img src="/static/none.png"><input type="text"><a href="/x"></a>')"""
+    )
+    found = " ".join(violations(axe_page))
+    for rule in ("image-alt", "label", "link-name"):
+        assert rule in found
