@@ -242,3 +242,32 @@ def test_search_input_is_data_never_sql(app, client, q):
         assert db.session.scalar(db.select(db.func.count()).select_from(Tip)) == 1
     if q in ("%", "_", "\\"):
         assert "No tips match" in response.text  # wildcards are matched literally
+
+
+def test_questionnaire_answers_are_shown_as_questions_and_answers_in_the_staff_language(
+    app, client
+):
+    submit_report(
+        client,
+        "job-offer",
+        country="ID",
+        situation="danger",
+        where_seen="telegram",
+        destination="KH",
+        salary="15 juta",
+        description="Lowongan admin di Kamboja",
+    )
+    page = staff_client(app, "analyst").get("/staff/tips/1").text
+    answers = re.search(r'<dl class="answers">(.*?)</dl>', page, re.S).group(1)
+    assert "<dt>Which country is the job in?</dt>" in answers
+    assert "<dd>Someone is in danger now or cannot come home</dd>" in answers
+    assert "<dt>situation</dt>" not in answers and ">danger<" not in answers
+    assert "Cambodia" in answers and "15 juta" in answers
+    page_vi = staff_client(app, "analyst", username="vi-reader")
+    with app.app_context():
+        db.session.execute(
+            db.update(StaffUser).where(StaffUser.username == "vi-reader").values(language="vi")
+        )
+        db.session.commit()
+    answers_vi = re.search(r'<dl class="answers">(.*?)</dl>', page_vi.get("/staff/tips/1").text, re.S)
+    assert "Campuchia" in answers_vi.group(1)

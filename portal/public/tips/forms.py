@@ -329,3 +329,24 @@ class ReplyForm(FlaskForm):
             self.body.errors = [*self.body.errors, _l("Please write a message or add a photo.")]
             valid = False
         return valid
+
+
+def describe_answers(category: str, answers: dict[str, Any]) -> list[tuple[str, str]]:
+    """A tip's questionnaire answers as (question, answer) in the reader's language,
+    in the order the form asks them; values the form no longer knows are shown as stored."""
+    form_class = FORMS.get(category)
+    if form_class is None:
+        return [(str(name), str(value)) for name, value in answers.items()]
+    form = form_class(formdata=None, meta={"csrf": False})
+    described = []
+    for name in [*form.answer_fields, *(n for n in answers if n not in form.answer_fields)]:
+        if name not in answers:
+            continue
+        value, field = answers[name], form._fields.get(name)
+        if field is None:
+            described.append((str(name), str(value)))
+            continue
+        choices = field.iter_choices() if hasattr(field, "iter_choices") else []
+        labels = {str(choice[0]): str(choice[1]) for choice in choices}
+        described.append((str(field.label.text), labels.get(str(value), str(value))))
+    return described

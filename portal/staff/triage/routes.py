@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from portal.extensions import db
 from portal.jobs import store
 from portal.models import Attachment, Category, Note, Tip, TipStatus
+from portal.public.tips.forms import describe_answers
 from portal.public.tips.services import storage
 from portal.staff.access import audit, current_staff, requires
 from portal.staff.models import AuditEvent, StaffUser
@@ -120,6 +121,7 @@ def _render_detail(tip: Tip, me: StaffUser, status: int = 200, **forms: Any) -> 
         reply_form=forms.get("reply_form") or ReplyForm(),
         staff=_staff_names(),
         publish_form=publish_form_for(tip) if me.has_role("supervisor") else None,
+        describe_answers=describe_answers,
     ), status
 
 
