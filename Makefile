@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(PY) -m flask --app portal
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test browser-deps i18n compile-translations bench bench-deps bench-scale lint clean
+.PHONY: install run test browser-deps i18n compile-translations bench bench-deps bench-scale lint audit lock clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,7 @@ run: install
 # server when TEST_DATABASE_URL / TEST_REDIS_URL are set (.ci/run sets them).
 test: install browser-deps
 	$(MAKE) --no-print-directory compile-translations
+	$(MAKE) --no-print-directory lint audit
 	$(PY) -m pytest
 
 # Browser tests drive Debian's Chromium (never a downloaded browser); install it when we can.
@@ -76,8 +77,16 @@ bench-scale: install
 	$(PY) bench/linking_scale.py
 	$(PY) bench/queue_scale.py
 
+# Known vulnerabilities in the exact dependency set the tests run with (requirements.lock).
+audit: install
+	$(PY) scripts/audit.py
+
+# Refresh requirements.lock from the virtualenv after changing pyproject.toml.
+lock: install
+	$(PY) -m pip freeze --exclude-editable | grep -v "^-e " > requirements.lock
+
 lint: install
-	$(PY) -m ruff check portal tests bench
+	$(PY) -m ruff check portal tests bench scripts
 	$(PY) -m mypy portal/triage portal/config.py
 
 clean:

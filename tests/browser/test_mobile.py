@@ -5,9 +5,9 @@ the reporter sees it; the checker; the help directory; quick exit; the switcher.
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import screenshot
 from portal.extensions import db
 from portal.staff.models import StaffUser
+from tests.browser.conftest import screenshot
 from tests.staff.helpers import PASSWORD, code_for, make_staff
 
 pytestmark = pytest.mark.browser
