@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(PY) -m flask --app portal
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test browser-deps i18n compile-translations bench bench-deps bench-scale lint audit lock clean
+.PHONY: install run test browser-deps i18n compile-translations bench bench-deps bench-scale load lint audit lock clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,11 @@ i18n: install
 bench: install bench-deps
 	$(PY) bench/run.py
 	$(PY) bench/triage_bench.py
+
+# 10,000 submissions from parallel clients against gunicorn on PostgreSQL + Redis: zero 5xx,
+# zero lost reports, rate limits as configured (BENCH_DATABASE_URL, BENCH_REDIS_URL).
+load: install
+	$(PY) bench/load_test.py
 
 bench-scale: install
 	$(PY) bench/linking_scale.py
