@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import errors, i18n, redis_server, security
 from portal.config import Settings
 from portal.extensions import babel, csrf, db, limiter, migrate
-from portal.i18n import LANGUAGE_NAMES, LOCALES, current_locale
+from portal.i18n import LANGUAGE_NAMES, LOCALES, babel_locale
 from portal.triage.defang import defang
 
 
@@ -69,7 +69,7 @@ def _init_extensions(app: Flask, redis_url: str) -> None:
         app, db, directory=str(Path(__file__).parent.parent / "migrations"), render_as_batch=True
     )
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=current_locale)
+    babel.init_app(app, locale_selector=babel_locale)
     i18n.init_app(app)
     app.config["RATELIMIT_STORAGE_URI"] = redis_server.limiter_storage_uri(redis_url)
     app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}

@@ -5,8 +5,25 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, request
 
 # Order matters: it is the order of the language switcher.
-LOCALES: tuple[str, ...] = ("id", "en", "vi")
+LOCALES: tuple[str, ...] = ("id", "en", "vi", "ms", "tl", "th", "km", "lo", "my")
 DEFAULT_LOCALE = "id"
+
+# Babel knows Filipino as "fil" (CLDR) while people and URLs say "tl": the catalog lives in
+# translations/fil and Babel formats dates and numbers with the fil locale data.
+BABEL_LOCALE: dict[str, str] = {"tl": "fil"}
+
+# Where people reading a language most likely are: the country a form or the help page
+# starts with (English has no such country).
+LIKELY_COUNTRY: dict[str, str] = {
+    "id": "ID",
+    "vi": "VN",
+    "ms": "MY",
+    "tl": "PH",
+    "th": "TH",
+    "km": "KH",
+    "lo": "LA",
+    "my": "MM",
+}
 
 # Each language by its own name, so a reader finds theirs without reading ours.
 LANGUAGE_NAMES: dict[str, str] = {
@@ -21,8 +38,8 @@ LANGUAGE_NAMES: dict[str, str] = {
     "tl": "Filipino",
 }
 
-# Languages we do not serve yet, mapped to the closest one a speaker is likely to read.
-_NEAREST: dict[str, str] = {"ms": "id", "jv": "id", "su": "id", "tl": "en", "fil": "en"}
+# Other tags a browser may send, mapped to the locale a speaker is likely to read.
+_NEAREST: dict[str, str] = {"fil": "tl", "jv": "id", "su": "id", "zsm": "ms", "bur": "my"}
 
 
 def best_locale() -> str:
@@ -35,6 +52,16 @@ def best_locale() -> str:
         if primary in _NEAREST and _NEAREST[primary] in LOCALES:
             return _NEAREST[primary]
     return DEFAULT_LOCALE
+
+
+def catalog_dir(code: str) -> str:
+    """The translations/ folder of a locale (Filipino's is 'fil')."""
+    return BABEL_LOCALE.get(code, code)
+
+
+def babel_locale() -> str:
+    """The locale Flask-Babel translates and formats with."""
+    return catalog_dir(current_locale())
 
 
 def current_locale() -> str:

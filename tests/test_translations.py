@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from portal.i18n import LOCALES
+from portal.i18n import LOCALES, catalog_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = r"%\((\w+)\)[sd]"
 
 
 def catalog(locale: str):
-    with (ROOT / "translations" / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        return read_po(handle, locale=locale)
+    with (ROOT / "translations" / catalog_dir(locale) / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=catalog_dir(locale))
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import g, render_template, request
 
 from portal.extensions import limiter
-from portal.i18n import localized_blueprint
+from portal.i18n import LIKELY_COUNTRY, localized_blueprint
 from portal.job_offers.checker import check as check_offer
 from portal.job_offers.next_steps import next_steps
 from portal.public.job_offers.forms import CheckForm
@@ -19,16 +19,12 @@ from portal.public.support.loader import current_services
 
 bp = localized_blueprint("checker", __name__)
 
-# Where people writing a language most likely live: the country chosen when the form opens.
-_LIKELY_COUNTRY = {"id": "ID", "vi": "VN"}
-
-
 @bp.route("/check", methods=["GET", "POST"])
 @limiter.exempt
 def check() -> str | tuple[str, int]:
     form = CheckForm()
     if request.method == "GET":
-        form.country.data = _LIKELY_COUNTRY.get(g.lang, "")
+        form.country.data = LIKELY_COUNTRY.get(g.lang, "")
         return render_template("job_offers/check.html", form=form, result=None)
     if not form.validate():
         return render_template("job_offers/check.html", form=form, result=None), 400

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import g, render_template, request
 
 from portal.extensions import limiter
-from portal.i18n import localized_blueprint
+from portal.i18n import LIKELY_COUNTRY, localized_blueprint
 from portal.public.support import models  # noqa: F401 - the table must exist for create_all()
 from portal.public.support.forms import NEED_LABELS, HelpForm, country_name, language_names
 from portal.public.support.loader import current_services
@@ -21,6 +21,10 @@ bp = localized_blueprint("support", __name__)
 def directory() -> str | tuple[str, int]:
     services = current_services()
     form = HelpForm(services, formdata=request.args)
+    if not request.args and g.lang in LIKELY_COUNTRY:
+        # A first visit leads with the services of the country where the reader's
+        # language is spoken; the form changes it in one tap.
+        form.country.data = LIKELY_COUNTRY[g.lang]
     page = {
         "form": form,
         "need_labels": NEED_LABELS,

@@ -34,9 +34,10 @@ class PublicWarning(db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def summary_in(self, lang: str) -> str:
-        """The summary in `lang`, else English, else any."""
+        """The summary in `lang`, else Indonesian for Malay readers, else English, else any."""
         return (
             self.summary.get(lang)
+            or (self.summary.get("id") if lang == "ms" else None)
             or self.summary.get("en")
             or next(iter(self.summary.values()), "")
         )

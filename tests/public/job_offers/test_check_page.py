@@ -22,7 +22,17 @@ HONEST = (
     "Jababeka. Gaji sesuai UMK, BPJS. Lamaran ke rekrutmen@sinarmakmur.co.id"
 )
 # The words for "safe" that must never appear on a result page, by locale.
-SAFE_WORDS = {"en": r"\bsafe", "id": r"\baman\b", "vi": r"an toàn"}
+SAFE_WORDS = {
+    "en": r"\bsafe",
+    "id": r"\baman\b",
+    "vi": r"an toàn",
+    "ms": r"\bselamat|\baman\b",
+    "tl": r"\bligtas",
+    "th": r"ปลอดภัย",
+    "km": r"សុវត្ថិភាព",
+    "lo": r"ປອດໄພ",
+    "my": r"လုံခြုံ|ဘေးကင်း|စိတ်ချ",
+}
 
 
 def main_part(page: str) -> str:
@@ -130,7 +140,7 @@ def test_low_says_what_low_means_and_never_calls_the_offer_safe(client):
     assert not re.search(SAFE_WORDS["en"], page, re.IGNORECASE)
 
 
-@pytest.mark.parametrize("lang", ["id", "en", "vi"])
+@pytest.mark.parametrize("lang", sorted(SAFE_WORDS))
 @pytest.mark.parametrize("offer", [HONEST, SCAM, "Tuyển gấp nhân viên bán hàng, lương 8 triệu"])
 def test_no_result_page_contains_the_word_safe(client, lang, offer):
     response = send_check(client, lang, offer=offer, country="VN")

@@ -220,3 +220,29 @@ def test_receipt_page_links_to_matching_help(client, category, fields, expected)
     assert "Find more help near you" in html
     assert expected in html
     assert client.get(expected.replace("&amp;", "&").rstrip('"')).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("lang", "country"),
+    [("ms", "MY"), ("tl", "PH"), ("th", "TH"), ("km", "KH"), ("lo", "LA"), ("my", "MM")],
+)
+def test_help_page_in_each_new_language_leads_with_that_countrys_services(
+    client, lang, country
+):
+    html = client.get(f"/{lang}/help").text
+    result = find_help(SERVICES, country, None)
+    assert result.found, f"the directory has no entry for {country}"
+    assert re.search(rf'<option selected value="{country}"|<option value="{country}" selected', html)
+    first = result.main or next(s for _need, group in result.groups for s in group)
+    assert all(s.country == country or s.country == "INTL" for s in [first])
+    with client.application.test_request_context(f"/{lang}/help"):
+        client.application.preprocess_request()
+        name = str(escape(d.display_name(first, lang)))
+    assert name in html
+    if result.main:
+        assert name in _main_contact(html)
+
+
+def test_english_help_page_asks_for_the_country_first(client):
+    html = client.get("/en/help").text
+    assert _main_contact(html) == ""
