@@ -10,16 +10,19 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from PIL import Image
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from portal import errors, i18n, redis_server, security
 from portal.config import Settings
 from portal.extensions import babel, csrf, db, limiter, migrate
 from portal.i18n import LANGUAGE_NAMES, LOCALES, babel_locale
+from portal.models import MAX_ROW_ID
 from portal.triage.defang import defang
 
 
@@ -95,6 +98,14 @@ def _sqlite_pragmas(connection: object, _record: object) -> None:
     cursor.close()
 
 
+class _RowIdConverter(IntegerConverter):
+    """``<int:…>`` in URLs stops at the largest row id: a longer number is a 404, not a 500."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def _register_blueprints(app: Flask) -> None:
     from portal import ops
     from portal.public.home import routes as home
@@ -110,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.staff.triage import routes as staff_queue
     from portal.staff.triage import warnings as staff_warnings
 
+    app.url_map.converters["int"] = _RowIdConverter  # before any rule uses it
     app.register_blueprint(home.root)
     app.register_blueprint(home.bp)
     app.register_blueprint(tips.bp)

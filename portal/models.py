@@ -36,6 +36,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Integer columns are 32-bit on PostgreSQL: no row can have a larger id.
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(text: str) -> int | None:
+    """An id typed in a URL or a filter, if it could be one: ASCII digits up to MAX_ROW_ID.
+
+    Anything else ("²", "١٢٣", thirty nines) would otherwise reach the database and fail there.
+    """
+    if not (text.isascii() and text.isdigit() and len(text) <= 10) or int(text) > MAX_ROW_ID:
+        return None
+    return int(text)
+
+
 class Category(enum.StrEnum):
     """What a tip is about; the values appear in URLs (/<lang>/report/<category>)."""
 

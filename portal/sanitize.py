@@ -13,8 +13,9 @@ import unicodedata
 
 import bleach
 
-# Tab and newline are meaningful in a description; every other C0/C1 control is not.
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Tab and newline are meaningful in a description; every other C0/C1 control is not, nor
+# are the noncharacters U+FFFE and U+FFFF (not text, and XML such as the Atom feed forbids them).
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 _UNREADABLE = ("\x00", "\ufffd")
 _MAX_PASSES = 3
 

@@ -206,10 +206,25 @@ def located_in_from_notes(notes: str) -> str | None:
     return _COUNTRY_NAMES.get(match.group(1).strip().lower()) if match else None
 
 
+def _strings(value: Any) -> Iterable[str]:
+    """Every string inside a YAML value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
 def _service(entry: Mapping[str, Any]) -> Service:
     unknown = set(entry) - ENTRY_KEYS
     if unknown:
         raise _Bad(f"unknown keys {sorted(unknown)}")
+    if any("\x00" in text for text in _strings(entry)):  # the database cannot store it
+        raise _Bad("text must not contain NUL characters")
     sid = _text(entry, "id")
     if not _ID_RE.match(sid):
         raise _Bad("id must be a lowercase slug like 'id-bnn-184'")

@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from portal.extensions import db
 from portal.models import utcnow
 from portal.public.support.models import SupportService
+from portal.sanitize import clean_line
 from portal.staff.access import REAUTH_MINUTES, SESSION_KEY, current_staff, requires
 from portal.staff.admin import services
 from portal.staff.admin.forms import (
@@ -218,8 +219,10 @@ def support() -> Any:
         if form.validate():
             upload = form.file.data
             content = upload.stream.read(services.SUPPORT_FILE_MAX_BYTES + 1)
+            # The name is shown and audited: plain text only (no NUL for PostgreSQL).
+            filename = clean_line(upload.filename or "", 200) or "upload.yaml"
             try:
-                result = services.load_support_file(content, upload.filename or "upload.yaml")
+                result = services.load_support_file(content, filename)
                 status = 200
             except services.SupportFileRefused as refused:
                 problem = str(refused)

@@ -15,8 +15,10 @@ import yaml
 from sqlalchemy import Select, select
 
 from portal.extensions import db
+from portal.models import row_id
 from portal.public.support.directory import Service
 from portal.public.support.loader import LoadResult, current_services, load_directory
+from portal.sanitize import has_unreadable_characters
 from portal.staff.access import audit
 from portal.staff.auth import services as accounts
 from portal.staff.models import AuditEvent, Role, StaffUser
@@ -52,7 +54,10 @@ class AuditFilters:
     def from_args(cls, args: dict[str, str]) -> AuditFilters:
         """Read filters from query-string values, refusing anything unexpected."""
         filters = cls(**{f.name: (args.get(f.name) or "").strip()[:100] for f in fields(cls)})
-        if filters.tip and not filters.tip.isdigit():
+        for field in fields(filters):  # a NUL byte cannot even be sent to PostgreSQL
+            if has_unreadable_characters(getattr(filters, field.name)):
+                raise BadFilter(field.name)
+        if filters.tip and row_id(filters.tip) is None:
             raise BadFilter("tip")
         for value in (filters.date_from, filters.date_to):
             if value:
@@ -97,7 +102,7 @@ def audit_page(filters: AuditFilters, before: str = "") -> tuple[list[AuditEvent
     """One page of events, newest first, and the id to continue from (None on the last page)."""
     query = _audit_query(filters)
     if before:
-        if not before.isdigit():
+        if row_id(before) is None:
             raise BadFilter("before")
         query = query.where(AuditEvent.id < int(before))
     rows = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE_SIZE + 1)))

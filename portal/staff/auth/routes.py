@@ -40,7 +40,9 @@ MESSAGES = {
 
 def _safe_next(default: str) -> str:
     target = request.args.get("next", "")
-    return target if target.startswith("/staff/") and "//" not in target else default
+    # isprintable(): a line break would end up inside the Location header.
+    safe = target.startswith("/staff/") and "//" not in target and target.isprintable()
+    return target if safe else default
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -150,7 +152,9 @@ def reauth() -> Any:
         db.session.commit()
         form.code.errors = [_("The password or the code is not right.")]
         return render_template("staff/auth/reauth.html", form=form), 403
-    return render_template("staff/auth/reauth.html", form=form)
+    return render_template("staff/auth/reauth.html", form=form), (
+        400 if request.method == "POST" else 200
+    )
 
 
 @bp.get("/")

@@ -143,7 +143,9 @@ def check_password(username: str, password: str) -> StaffUser | None:
 
 def accept_totp(user: StaffUser, code: str) -> bool:
     """True for a current code (one step of clock drift allowed) never used before."""
-    code = "".join(ch for ch in code if ch.isdigit())
+    # Decimal digits of any script as ASCII ("๑๒๓" -> "123"); isdigit() would also let
+    # "²" through, which hmac.compare_digest refuses with a TypeError.
+    code = "".join(str(int(ch)) for ch in code if ch.isdecimal())
     if len(code) != 6:
         return False
     totp = pyotp.TOTP(user.totp_secret)

@@ -10,7 +10,17 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, and_, func, or_, select, tuple_, union, union_all
 
 from portal.extensions import db
-from portal.models import PRIORITY_RANK, Category, Indicator, Tip, TipIndicator, TipStatus
+from portal.models import (
+    MAX_ROW_ID,
+    PRIORITY_RANK,
+    Category,
+    Indicator,
+    Tip,
+    TipIndicator,
+    TipStatus,
+    row_id,
+)
+from portal.sanitize import has_unreadable_characters
 from portal.triage.indicators import extract
 
 PAGE_SIZE = 50
@@ -45,6 +55,9 @@ class QueueFilters:
         return filters
 
     def validate(self) -> None:
+        for field in fields(self):  # a NUL byte cannot even be sent to PostgreSQL
+            if has_unreadable_characters(getattr(self, field.name)):
+                raise BadFilter(field.name)
         if self.category and self.category not in {c.value for c in Category}:
             raise BadFilter("category")
         if (
@@ -57,7 +70,7 @@ class QueueFilters:
             raise BadFilter("priority")
         if self.country and (len(self.country) != 2 or not self.country.isalpha()):
             raise BadFilter("country")
-        if self.assignee and self.assignee not in ("me", "none") and not self.assignee.isdigit():
+        if self.assignee and self.assignee not in ("me", "none") and row_id(self.assignee) is None:
             raise BadFilter("assignee")
         if self.attachments not in ("", "yes", "no"):
             raise BadFilter("attachments")
@@ -190,9 +203,13 @@ def decode_cursor(cursor: str) -> tuple[int, datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         rank, created, tip_id = json.loads(raw)
-        return int(rank), datetime.fromisoformat(created), int(tip_id)
-    except (ValueError, TypeError, json.JSONDecodeError):
+        rank, tip_id = int(rank), int(tip_id)
+        created = datetime.fromisoformat(created)
+    except (ValueError, TypeError, OverflowError):  # JSON and base64 errors are ValueErrors
         raise BadFilter("cursor") from None
+    if max(abs(rank), abs(tip_id)) > MAX_ROW_ID:  # the database could not compare them
+        raise BadFilter("cursor")
+    return rank, created, tip_id
 
 
 def queue_page(
