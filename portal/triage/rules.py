@@ -11,6 +11,14 @@ tips mix languages. A negator up to three words before a match, in the same
 clause, drops it. For speed, the word beginning every match of a pattern starts
 with is indexed at compile time, so a regex runs only when one occurs in the text.
 
+Thai, Lao, Khmer and Burmese are written without spaces between words
+(``unspaced_scripts`` in ``data/languages.yaml``). Their letters never count for a
+word boundary, so patterns match inside running text and English words glued to
+it ("รับสมัครadmin") still match; a pattern that starts with one of their letters
+is indexed by its script instead of a word; their digits fold to ASCII; and their
+negators count when glued right before (th, lo, km) or after (my) a match
+(``glued_negation``).
+
 ``match_job_red_flags`` is the public-safe entry for a job-offer checker; the drug
 lexicon is backend-only and never leaves the server.
 """
@@ -30,15 +38,20 @@ import yaml
 
 DATA_DIR = Path(__file__).with_name("data")
 MAX_CHARS = 20_000
-ALL_LANGS = frozenset({"id", "en", "vi", "ms", "tl", "th"})
+ALL_LANGS = frozenset({"id", "en", "vi", "ms", "tl", "th", "lo", "km", "my"})
 _SEP, _SEP_OPT = r"[\s\-_]+", r"[\s\-_]*"
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
 _TOKEN, _SPLIT, _LEAD = re.compile(r"[\w']+"), re.compile(r"[\W_]+"), re.compile(r"[^\W_]*")
-_CLAUSE_END = re.compile(r"[.,;:!?\n()\[\]\"]")
-_THAI, _NAME = re.compile("[\u0e00-\u0e7f]"), re.compile(r"[a-z_]+")
+# Clause ends, with the Burmese (၊ ။) and Khmer (។ ៕) sentence marks.
+_CLAUSE_END = re.compile('[.,;:!?\n()\\[\\]"\u104a\u104b\u17d4\u17d5]')
+_NAME = re.compile(r"[a-z_]+")
 _MAX_DISTINCT, _MAX_SPANS = 8, 40
-_LANG_ALIASES = {"fil": "tl", "in": "id", "ind": "id", "zsm": "ms", "vie": "vi", "eng": "en"}
+_LANG_ALIASES = {
+    "fil": "tl", "tgl": "tl", "in": "id", "ind": "id", "zsm": "ms", "msa": "ms", "may": "ms",
+    "vie": "vi", "eng": "en", "tha": "th", "lao": "lo", "khm": "km", "mya": "my", "bur": "my",
+}  # fmt: skip
+_GLUED_WINDOW = 16  # characters searched for a glued negator before a match (12 after)
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,8 @@ class PreparedText:
     langs: frozenset[str]
     keys: frozenset[str] = frozenset()  # first three letters of every word (folded)
     plain_keys: frozenset[str] = frozenset()  # the same for the diacritic-free twin
+    lang: str | None = None  # the declared language, normalised (e.g. "th"), if any
+    scripts: frozenset[str] = frozenset()  # languages whose unspaced script the text uses
 
 
 class _Scan(NamedTuple):
@@ -135,9 +150,31 @@ def strip_diacritics(text: str) -> str:
 
 
 def fold(text: str, max_chars: int = MAX_CHARS) -> str:
-    """Normalise text for matching: NFKC, no invisible characters, case-folded, straight quotes."""
+    """Normalise text for matching: NFKC, no invisible characters, case-folded, straight quotes.
+
+    Digits of the unspaced scripts (๑๒, ១២, ၁၂, ໑໒) become ASCII digits, one for one.
+    """
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text[:max_chars]))
-    return unicodedata.normalize("NFC", text.casefold()).translate(_QUOTES)
+    return unicodedata.normalize("NFC", text.casefold()).translate(_fold_table())
+
+
+def normalize_pattern(pattern: str) -> str:
+    """Normalise a data-file pattern the way ``fold`` normalises text (NFKC, then NFC).
+
+    Thai and Lao vowels such as "ำ" and "ໝ" have compatibility forms that NFKC
+    splits; a pattern must be split the same way to match folded text.
+    """
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFKC", pattern))
+
+
+@functools.cache
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = dict(_QUOTES)
+    for lo, hi in _lang_data()["script_ranges"]:
+        for cp in range(lo, hi + 1):
+            if unicodedata.category(chr(cp)) == "Nd":
+                table[cp] = str(unicodedata.digit(chr(cp)))
+    return table
 
 
 def normalize_lang(lang: object) -> str | None:
@@ -151,19 +188,60 @@ def normalize_lang(lang: object) -> str | None:
 @functools.cache
 def _lang_data() -> dict[str, Any]:
     raw = load_yaml("languages")
+    scripts = {str(lang): str(chars) for lang, chars in raw["unspaced_scripts"].items()}
+    unspaced = "".join(scripts.values())
+    ranges = [
+        (ord(m[1]), ord(m[2] or m[1])) for m in re.finditer(r"(.)(?:-(.))?", unspaced, re.DOTALL)
+    ]
+    glued = raw.get("glued_negation") or {}
+    before = "|".join(normalize_pattern(str(p)) for p in glued.get("before") or ())
+    after = "|".join(normalize_pattern(str(p)) for p in glued.get("after") or ())
     return {
         "stopwords": {lang: frozenset(words) for lang, words in raw["stopwords"].items()},
         "vi_letters": re.compile(f"[{re.escape(raw['vietnamese_letters'])}]"),
         "negators": frozenset(map(str, raw["negators"])),
         "number_words": frozenset(map(str, raw["number_words_after_no"])),
+        "scripts": {lang: re.compile(f"[{chars}]") for lang, chars in scripts.items()},
+        "script_ranges": ranges,
+        "unspaced": re.compile(f"[{unspaced}]"),
+        # What a word boundary looks at: letters and digits of the spaced scripts only.
+        "word": f"[^\\W{unspaced}]",
+        "glued_before": re.compile(f"(?:{before})$") if before else None,
+        "glued_after": re.compile(f"\\s?(?:{after})") if after else None,
     }
 
 
-def detect_languages(folded: str, stripped: str) -> frozenset[str]:
-    """Guess the languages a folded text is written in from function words, letters and script."""
+def _is_letter(char: str) -> bool:
+    return unicodedata.category(char)[0] in "LM"
+
+
+def scripts_in(folded: str) -> frozenset[str]:
+    """Languages whose unspaced script (Thai, Lao, Khmer, Burmese) has a letter in the text."""
+    data = _lang_data()
+    if not data["unspaced"].search(folded):
+        return frozenset()
+    found = set()
+    for lang, chars in data["scripts"].items():
+        if any(_is_letter(m.group()) for m in chars.finditer(folded)):
+            found.add(lang)
+    return frozenset(found)
+
+
+def _script_key(lang: str) -> str:
+    """Index key of an unspaced script ("#th"); never a word, which has no "#"."""
+    return f"#{lang}"
+
+
+def detect_languages(
+    folded: str, stripped: str, scripts: frozenset[str] | None = None
+) -> frozenset[str]:
+    """Guess the languages a folded text is written in from function words, letters and script.
+
+    ``scripts`` is ``scripts_in(folded)`` when the caller has it already.
+    """
     data = _lang_data()
     found = {"vi"} if data["vi_letters"].search(folded) else set()
-    found |= {"th"} if _THAI.search(folded) else set()
+    found |= scripts_in(folded) if scripts is None else scripts
     tokens = _TOKEN.findall(folded)
     need = 1 if len(tokens) <= 6 else 2
     words, plain = set(tokens[:600]), set(_TOKEN.findall(stripped)[:600])
@@ -178,14 +256,20 @@ def prepare(text: str, lang: str | None = None, max_chars: int = MAX_CHARS) -> P
     folded = fold(text, max_chars)
     stripped = strip_diacritics(folded)
     code = normalize_lang(lang)
-    langs = detect_languages(folded, stripped) | ({code} if code else set())
-    keys = frozenset(word[:3] for word in _SPLIT.split(folded))
+    unspaced = scripts_in(folded)
+    langs = detect_languages(folded, stripped, unspaced) | ({code} if code else set())
+    script_keys = {_script_key(script) for script in unspaced}
+    # Words are looked up by their first letters; runs of an unspaced script by the script
+    # (cutting them out also separates English words glued to them: "งานadmin").
+    spaced = _lang_data()["unspaced"].sub(" ", folded) if unspaced else folded
     return PreparedText(
         folded,
         stripped,
         langs or ALL_LANGS,
-        keys,
-        frozenset(word[:3] for word in _SPLIT.split(stripped)),
+        frozenset(word[:3] for word in _SPLIT.split(spaced)) | script_keys,
+        frozenset(word[:3] for word in _SPLIT.split(strip_diacritics(spaced))) | script_keys,
+        code,
+        unspaced,
     )
 
 
@@ -214,6 +298,13 @@ def _start_keys(src: str, edge_after: bool = True) -> frozenset[str] | None:
     """
     keys: set[str] = set()
     for branch in _split_top(src):
+        if _lang_data()["unspaced"].match(branch):
+            # A run of an unspaced script is not a word of its own: index it by script.
+            script = next(lang for lang, rx in _lang_data()["scripts"].items() if rx.match(branch))
+            if not _is_letter(branch[0]) or branch[1:2] in ("?", "*", "{"):
+                return None
+            keys.add(_script_key(script))
+            continue
         if branch.startswith("(") and not branch.startswith("(?"):
             depth, end = 0, 0
             while end < len(branch):
@@ -254,16 +345,23 @@ def _sep(body: str) -> str:
 
 
 def _scans(bodies: Sequence[tuple[str, bool]], lang: str, stripped: bool) -> Iterator[_Scan]:
-    """Compile patterns into up to two scans: one indexed by word keys, one that always runs."""
+    """Compile patterns into scans: indexed by word keys, by script keys, or always run.
+
+    Patterns that start in an unspaced script get scans of their own, so that text
+    in other scripts never pays for them (and Latin text never runs Thai branches).
+    """
     needs = [None if raw else _start_keys(body) for body, raw in bodies]
-    for indexed in (True, False):
-        pick = [i for i, keys in enumerate(needs) if (keys is not None) == indexed]
+    groups: dict[frozenset[str] | str | None, list[int]] = {}
+    for i, keys in enumerate(needs):
+        by_script = keys is not None and all(key.startswith("#") for key in keys)
+        groups.setdefault(keys if by_script else None if keys is None else "words", []).append(i)
+    word = _lang_data()["word"]
+    for kind, pick in groups.items():
         bounded = "|".join(f"(?:{_sep(bodies[i][0])})" for i in pick if not bodies[i][1])
-        branches = [f"(?<!\\w)(?:{bounded})(?!\\w)"] if bounded else []
+        branches = [f"(?<!{word})(?:{bounded})(?!{word})"] if bounded else []
         branches += [_sep(bodies[i][0]) for i in pick if bodies[i][1]]
-        if branches:
-            keys = frozenset().union(*(needs[i] or () for i in pick)) if indexed else None
-            yield _Scan(re.compile("|".join(f"(?:{b})" for b in branches)), keys, lang, stripped)
+        keys = None if kind is None else frozenset().union(*(needs[i] or () for i in pick))
+        yield _Scan(re.compile("|".join(f"(?:{b})" for b in branches)), keys, lang, stripped)
 
 
 def _variant(patterns: Mapping[str, Any], weight: float, tag: str, fold_all: bool) -> _Variant:
@@ -271,7 +369,7 @@ def _variant(patterns: Mapping[str, Any], weight: float, tag: str, fold_all: boo
     groups: dict[tuple[str, bool], list[tuple[str, bool]]] = {}
     for lang, items in (patterns or {}).items():
         for item in map(str, items or ()):
-            body = unicodedata.normalize("NFC", item.lstrip("!=~"))
+            body = normalize_pattern(item.lstrip("!=~"))
             marks = item[: len(item) - len(item.lstrip("!=~"))]
             exact, raw = "=" in marks, "~" in marks
             keys = (
@@ -326,6 +424,22 @@ def load_ruleset(name: str) -> RuleSet:
     return RuleSet(name, rules, config, {r.id: r for r in rules}, plan, index, unindexed)
 
 
+def _glued_negated(folded: str, start: int, end: int) -> bool:
+    """Whether a negator of an unspaced script is glued to the match ``[start, end)``.
+
+    Such a negator counts right before the match, possibly with a helper verb
+    ("ไม่ต้องเสีย" + "ค่าสมัคร"), or, for Burmese, right after it ("ပွဲခ" + "မယူပါ").
+    """
+    glued = _lang_data()
+    window = folded[max(0, start - _GLUED_WINDOW) : start]
+    if not glued["unspaced"].match(folded, start):
+        window = window.removesuffix(" ")  # an English word after a glued negator
+    if glued["glued_before"] is not None and glued["glued_before"].search(window):
+        return True
+    after = glued["glued_after"]
+    return after is not None and after.match(folded, end, end + 12) is not None
+
+
 def _negated(folded: str, start: int) -> bool:
     """Whether a negator stands up to three words before ``start`` in the same clause."""
     tokens = _TOKEN.findall(_CLAUSE_END.split(folded[max(0, start - 48) : start])[-1])[-3:]
@@ -348,7 +462,13 @@ def _hit(rule: Rule, spans: Sequence[tuple[int, int, int]], text: PreparedText) 
     for var_index, start, end in spans:
         if len(snippets) >= _MAX_DISTINCT:
             break
-        if end == start or (rule.options.get("negatable", True) and _negated(text.folded, start)):
+        if end == start or (
+            rule.options.get("negatable", True)
+            and (
+                _negated(text.folded, start)
+                or bool(text.scripts and _glued_negated(text.folded, start, end))
+            )
+        ):
             continue
         variant = rule.variants[var_index]
         snippets.setdefault(text.stripped[start:end], text.folded[start:end])
@@ -407,8 +527,18 @@ def match_rules(ruleset: RuleSet, text: PreparedText) -> list[RuleHit]:
 @functools.cache
 def _salary_rx() -> dict[str, re.Pattern[str]]:
     cfg = load_ruleset("job_red_flags").config["salary"]
-    return {"amount": re.compile(cfg["amount"])} | {
-        k: re.compile(v) for k, v in cfg["context"].items()
+    return {"amount": re.compile(normalize_pattern(cfg["amount"]))} | {
+        k: re.compile(normalize_pattern(v)) for k, v in cfg["context"].items()
+    }
+
+
+@functools.cache
+def _salary_words() -> dict[str, dict[str, Any]]:
+    """The salary section's word tables, keyed as the words appear in folded text."""
+    cfg = load_ruleset("job_red_flags").config["salary"]
+    return {
+        name: {normalize_pattern(str(key)): value for key, value in cfg[name].items()}
+        for name in ("currency_of", "magnitudes", "implied_currency")
     }
 
 
@@ -418,23 +548,42 @@ def _number(text: str) -> float:
     return float(text.replace(",", "."))
 
 
+def _last_end(pattern: re.Pattern[str] | None, text: str) -> int:
+    """End of the last match of ``pattern`` in ``text``; -1 when none (or no pattern)."""
+    ends = [m.end() for m in pattern.finditer(text)] if pattern is not None else []
+    return ends[-1] if ends else -1
+
+
 def salary_usd_per_month(text: PreparedText) -> tuple[float, str] | None:
-    """Highest monthly pay (in USD) that a text states as salary, with its snippet; None if none."""
-    cfg, rx = load_ruleset("job_red_flags").config["salary"], _salary_rx()
+    """Highest monthly pay (in USD) that a text states as salary, with its snippet; None if none.
+
+    An amount counts when a salary word stands before it or a period word after it
+    ("/month"); Thai, Lao, Khmer and Burmese also put the period first ("เดือนละ",
+    "วันละ" = a month, a day). An amount right after a price or fee word ("ค่าสมัคร",
+    "harga") that is nearer than any salary word is a price, not pay.
+    """
+    cfg, rx, words = load_ruleset("job_red_flags").config["salary"], _salary_rx(), _salary_words()
+    month_before, day_before = rx.get("month_words_before"), rx.get("day_words_before")
     best: tuple[float, str] | None = None
     for m in rx["amount"].finditer(text.folded):
-        currency = cfg["currency_of"].get(m["pre"] or m["post"] or "")
-        currency = currency or cfg["implied_currency"].get(m["mag"] or "")
+        magnitude = m["mag"] or m.groupdict().get("premag") or ""
+        currency = words["currency_of"].get(m["pre"] or m["post"] or "")
+        currency = currency or words["implied_currency"].get(magnitude)
         before, after = text.folded[max(0, m.start() - 40) : m.start()], text.folded[m.end() :][:20]
-        if not currency or not (
-            rx["salary_words"].search(before) or rx["month_words"].search(after)
+        if not currency:
+            continue
+        salary_at = _last_end(rx["salary_words"], before)
+        per_day = bool(day_before and day_before.search(before)) or bool(
+            rx["day_words"].search(after)
+        )
+        period_first = per_day or bool(month_before and month_before.search(before))
+        if _last_end(rx.get("price_words"), before) > salary_at or not (
+            salary_at >= 0 or rx["month_words"].search(after) or period_first
         ):
             continue
         amount = max(_number(m["num"]), _number(m["num2"] or "0"))
-        amount *= cfg["magnitudes"].get(m["mag"] or "", 1) * float(cfg["usd_per_unit"][currency])
-        amount *= (
-            26 if rx["day_words"].search(after) else 1 / 12 if rx["year_words"].search(after) else 1
-        )
+        amount *= words["magnitudes"].get(magnitude, 1) * float(cfg["usd_per_unit"][currency])
+        amount *= 26 if per_day else 1 / 12 if rx["year_words"].search(after) else 1
         if best is None or amount > best[0]:
             best = (amount, m.group(0).strip())
     return best
@@ -448,9 +597,11 @@ def match_job_offer(
     ruleset = load_ruleset("job_red_flags")
     found = _raw_hits(ruleset, prepared)
     salary, cfg = salary_usd_per_month(prepared), ruleset.config["salary"]
-    baseline = cfg["baseline_usd_month"].get(
-        str(country or "").upper(), cfg["baseline_usd_month"]["default"]
+    # The reporter's home country sets the baseline; else the country of their language.
+    home = str(country or "").upper() or cfg.get("home_by_lang", {}).get(
+        normalize_lang(lang) or prepared.lang or "", ""
     )
+    baseline = cfg["baseline_usd_month"].get(home, cfg["baseline_usd_month"]["default"])
     if salary and "unrealistic_salary" not in found and salary[0] >= cfg["multiplier"] * baseline:
         rule = ruleset.by_id["unrealistic_salary"]
         found[rule.id] = RuleHit(rule.id, rule.weight, rule.explanation, salary[1][:80], rule.group)
