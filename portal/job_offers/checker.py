@@ -74,7 +74,8 @@ class CheckResult:
 def check(text: str, lang: str = "en", country: str | None = None) -> CheckResult:
     """Check a job offer (and the recruiter's contact) for the known warning signs.
 
-    ``country`` is where the person lives (ISO alpha-2): it sets the pay baseline,
+    ``country`` is where the person lives (ISO alpha-2): it sets the pay baseline
+    (without it, the country of ``lang`` does: "th" → TH, "my" → MM, "km" → KH),
     the region of phone numbers written without +CC, and the Indonesian
     non-placement rule. Explanations are in ``lang`` when an app context exists,
     else in English.
