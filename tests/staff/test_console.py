@@ -271,3 +271,19 @@ def test_questionnaire_answers_are_shown_as_questions_and_answers_in_the_staff_l
         db.session.commit()
     answers_vi = re.search(r'<dl class="answers">(.*?)</dl>', page_vi.get("/staff/tips/1").text, re.S)
     assert "Campuchia" in answers_vi.group(1)
+
+
+def test_score_section_says_in_words_where_automatic_triage_is(app, client):
+    submit_report(client, "other", country="ID", description="Ada akun aneh")
+    analyst = staff_client(app, "analyst")
+    assert "Not triaged yet: it is waiting in the triage queue." in analyst.get(
+        "/staff/tips/1"
+    ).text
+    with app.app_context():
+        db.session.execute(
+            db.update(Tip).values(triage_state="failed", triage_error="TimeoutError")
+        )
+        db.session.commit()
+    page = analyst.get("/staff/tips/1").text
+    assert "Automatic triage failed: TimeoutError" in page
+    assert "(failed)" not in page

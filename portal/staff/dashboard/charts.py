@@ -140,9 +140,10 @@ def label_indices(count: int) -> list[tuple[int, bool]]:
 
 
 def _empty_chart(chart_id: str, title: Any, desc: Any) -> Markup:
+    empty = _("No data")  # outside the f-string, where the message extractor can see it
     body = [
         f'<text class="chart-empty" x="50%" y="34" text-anchor="middle" '
-        f'font-size="{FONT_SIZE + 2}" fill="{INK}">{_text(_("No data"))}</text>'
+        f'font-size="{FONT_SIZE + 2}" fill="{INK}">{_text(empty)}</text>'
     ]
     return _svg(chart_id, "no-data", title, desc, 56, body)
 
