@@ -18,7 +18,7 @@ from portal.staff.access import audit, current_staff, requires
 from portal.staff.models import AuditEvent, StaffUser
 from portal.staff.triage import queries, services
 from portal.staff.triage.forms import AssignForm, NoteForm, ReplyForm, StatusForm
-from portal.staff.triage.warnings import publish_form_for
+from portal.staff.triage.warnings import OPTIONAL_SUMMARIES, publish_form_for
 from portal.triage.defang import defang
 
 bp = Blueprint("staff_queue", __name__, url_prefix="/staff", template_folder="templates")
@@ -122,6 +122,7 @@ def _render_detail(tip: Tip, me: StaffUser, status: int = 200, **forms: Any) -> 
         staff=_staff_names(),
         publish_form=publish_form_for(tip) if me.has_role("supervisor") else None,
         describe_answers=describe_answers,
+        optional_summaries=OPTIONAL_SUMMARIES,
     ), status
 
 

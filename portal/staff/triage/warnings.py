@@ -10,9 +10,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import DateField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from portal.extensions import db
+from portal.i18n import LANGUAGE_NAMES, LOCALES
 from portal.jobs import store
 from portal.models import Tip
 from portal.public.tips.forms import readable
@@ -46,6 +47,21 @@ class PublishForm(FlaskForm):
     )
 
 
+# The other locales' summaries are optional: a reader whose language has none sees
+# Indonesian (Malay readers) or English (see PublicWarning.summary_in).
+REQUIRED_SUMMARIES = ("id", "en", "vi")
+OPTIONAL_SUMMARIES = tuple(code for code in LOCALES if code not in REQUIRED_SUMMARIES)
+for _code in OPTIONAL_SUMMARIES:
+    setattr(
+        PublishForm,
+        f"summary_{_code}",
+        TextAreaField(
+            _l("Summary in %(language)s (optional)", language=LANGUAGE_NAMES[_code]),
+            validators=[Optional(), readable, Length(max=1000)],
+        ),
+    )
+
+
 def publish_form_for(tip: Tip) -> PublishForm:
     """The publish form with this tip's indicators as choices."""
     form = PublishForm()
@@ -66,7 +82,10 @@ def publish(tip_id: int) -> Any:
         return redirect(url_for("staff_queue.tip_detail", tip_id=tip.id), code=303)
     kind, _sep, value = form.identifier.data.partition("|")
     summary = {
-        lang: clean_text(getattr(form, f"summary_{lang}").data, 1000) for lang in ("id", "en", "vi")
+        lang: text
+        for lang in REQUIRED_SUMMARIES + OPTIONAL_SUMMARIES
+        if (text := clean_text(getattr(form, f"summary_{lang}").data or "", 1000))
+        or lang in REQUIRED_SUMMARIES
     }
     warning = services.publish(
         kind, value, summary, form.incident_date.data, tip.id, current_staff().id

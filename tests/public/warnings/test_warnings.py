@@ -126,3 +126,31 @@ def test_the_checker_shows_a_matching_warning(app, client):
     )
     assert result.status_code == 200
     assert re.search(r"recruits people for scam work", result.text)
+
+
+def test_a_summary_may_be_added_in_any_other_locale_and_falls_back_otherwise(app, client):
+    submit_report(client, "job-offer", country="TH", description="งานแอดมิน เมียวดี WA +66 81 234 5678")
+    with app.app_context():
+        triage_tip(db.session.scalar(db.select(Tip.id)))
+    supervisor = staff_client(app, "supervisor")
+    page = supervisor.get("/staff/tips/1").text
+    assert "Summary in ไทย (optional)" in page
+    response = supervisor.post(
+        "/staff/tips/1/warnings",
+        data={
+            "csrf_token": form_tokens(page)["csrf_token"],
+            "identifier": "phone|+66812345678",
+            "incident_date": "2026-11-01",
+            "summary_id": "Nomor ini merekrut orang untuk kerja penipuan di Myawaddy.",
+            "summary_en": "This number recruits people for scam work in Myawaddy.",
+            "summary_vi": "Số này tuyển người làm lừa đảo ở Myawaddy.",
+            "summary_th": "เบอร์นี้ชวนคนไปทำงานหลอกลวงที่เมียวดี",
+            "summary_km": "",
+        },
+    )
+    assert response.status_code == 303
+    assert "เบอร์นี้ชวนคนไปทำงานหลอกลวงที่เมียวดี" in client.get("/th/warnings").text
+    assert "This number recruits people" in client.get("/km/warnings").text
+    assert "Nomor ini merekrut" in client.get("/ms/warnings").text
+    with app.app_context():
+        assert set(db.session.scalar(db.select(PublicWarning.summary))) == {"id", "en", "vi", "th"}
