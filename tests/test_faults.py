@@ -108,7 +108,15 @@ def test_redis_stopped_during_1000_reports(app_factory, backend, tmp_path):
             def all_triaged() -> bool:
                 return _states()[TriageState.DONE] == 1000
 
-            wait_for(all_triaged, 120 - (time.monotonic() - back_at), "all 1,000 triaged")
+            try:
+                wait_for(all_triaged, 120 - (time.monotonic() - back_at), "all 1,000 triaged")
+            except AssertionError as error:
+                stuck = db.session.execute(
+                    db.select(Tip.id, Tip.triage_state, Tip.triage_error).where(
+                        Tip.triage_state != TriageState.DONE
+                    )
+                ).all()[:5]
+                raise AssertionError(f"{error}: {dict(_states())} {stuck}") from None
             time.sleep(3)  # a duplicate run, if there were one, would show now
             attempts = Counter(db.session.scalars(db.select(Tip.triage_attempts)).all())
         # Jobs Redis lost were re-enqueued by the sweeper, but no tip ran twice.

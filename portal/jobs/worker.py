@@ -96,7 +96,8 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
                 )
                 if burst:
                     sweep()
-                worker.work(burst=burst, logging_level="INFO")
+                # The scheduler moves retries (scheduled with backoff) back onto the queue.
+                worker.work(burst=burst, logging_level="INFO", with_scheduler=True)
                 return
             except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
                 if burst:
