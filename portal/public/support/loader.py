@@ -30,9 +30,9 @@ class LoadResult:
     removed: int
 
 
-def _row_values(service: Service, position: int) -> dict[str, Any]:
+def service_fields(service: Service) -> dict[str, Any]:
+    """A service's data as plain values (its table row, and its entry in a YAML file)."""
     return {
-        "position": position,
         "country": service.country,
         "name": dict(service.name),
         "organisation": service.organisation,
@@ -46,6 +46,10 @@ def _row_values(service: Service, position: int) -> dict[str, Any]:
         "confidence": service.confidence,
         "notes": service.notes,
     }
+
+
+def _row_values(service: Service, position: int) -> dict[str, Any]:
+    return {"position": position, **service_fields(service)}
 
 
 def load_directory(path: str | Path) -> LoadResult:

@@ -6,7 +6,7 @@ Every function that changes something also writes its audit line; the caller com
 from __future__ import annotations
 
 import tempfile
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,12 @@ from sqlalchemy import Select, select
 from portal.extensions import db
 from portal.models import row_id
 from portal.public.support.directory import Service
-from portal.public.support.loader import LoadResult, current_services, load_directory
+from portal.public.support.loader import (
+    LoadResult,
+    current_services,
+    load_directory,
+    service_fields,
+)
 from portal.sanitize import has_unreadable_characters
 from portal.staff.access import audit
 from portal.staff.auth import services as accounts
@@ -223,22 +228,8 @@ def load_support_file(content: bytes, filename: str) -> LoadResult:
 
 
 def _entry(service: Service) -> dict[str, Any]:
-    return {
-        "id": service.id,
-        "country": service.country,
-        "name": dict(service.name),
-        "organisation": service.organisation,
-        "needs": list(service.needs),
-        "channels": [asdict(channel) for channel in service.channels],
-        "languages": list(service.languages),
-        "serves_nationals_abroad": service.serves_nationals_abroad,
-        "located_in": service.located_in,
-        "source": list(service.source),
-        "source_date": service.source_date,
-        "confidence": service.confidence,
-        # The loader refuses an empty string here but reads a missing value as "".
-        "notes": service.notes or None,
-    }
+    # The loader refuses an empty string for notes but reads a missing value as "".
+    return {"id": service.id, **service_fields(service), "notes": service.notes or None}
 
 
 def directory_yaml(now: datetime) -> str:

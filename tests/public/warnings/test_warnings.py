@@ -11,12 +11,21 @@ from tests.staff.helpers import staff_client
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-def published_warning(app, client, phone="0812-3456-7890"):
+def published_warning(
+    app,
+    client,
+    phone="0812-3456-7890",
+    *,
+    country="ID",
+    description=None,
+    identifier="phone|+6281234567890",
+    **extra_summaries,
+):
     submit_report(
         client,
         "job-offer",
-        country="ID",
-        description=f"Rekrut kerja ke Kamboja, WA {phone}, visa turis",
+        country=country,
+        description=description or f"Rekrut kerja ke Kamboja, WA {phone}, visa turis",
     )
     with app.app_context():
         triage_tip(db.session.scalar(db.select(Tip.id)))
@@ -27,11 +36,12 @@ def published_warning(app, client, phone="0812-3456-7890"):
         "/staff/tips/1/warnings",
         data={
             "csrf_token": form_tokens(page)["csrf_token"],
-            "identifier": "phone|+6281234567890",
+            "identifier": identifier,
             "incident_date": "2026-11-01",
             "summary_id": "Nomor ini merekrut orang untuk kerja penipuan di Kamboja.",
             "summary_en": "This number recruits people for scam work in Cambodia.",
             "summary_vi": "Số này tuyển người làm lừa đảo ở Campuchia.",
+            **extra_summaries,
         },
     )
     assert response.status_code == 303
@@ -129,26 +139,16 @@ def test_the_checker_shows_a_matching_warning(app, client):
 
 
 def test_a_summary_may_be_added_in_any_other_locale_and_falls_back_otherwise(app, client):
-    submit_report(client, "job-offer", country="TH", description="งานแอดมิน เมียวดี WA +66 81 234 5678")
-    with app.app_context():
-        triage_tip(db.session.scalar(db.select(Tip.id)))
-    supervisor = staff_client(app, "supervisor")
-    page = supervisor.get("/staff/tips/1").text
-    assert "Summary in ไทย (optional)" in page
-    response = supervisor.post(
-        "/staff/tips/1/warnings",
-        data={
-            "csrf_token": form_tokens(page)["csrf_token"],
-            "identifier": "phone|+66812345678",
-            "incident_date": "2026-11-01",
-            "summary_id": "Nomor ini merekrut orang untuk kerja penipuan di Myawaddy.",
-            "summary_en": "This number recruits people for scam work in Myawaddy.",
-            "summary_vi": "Số này tuyển người làm lừa đảo ở Myawaddy.",
-            "summary_th": "เบอร์นี้ชวนคนไปทำงานหลอกลวงที่เมียวดี",
-            "summary_km": "",
-        },
+    supervisor = published_warning(
+        app,
+        client,
+        country="TH",
+        description="งานแอดมิน เมียวดี WA +66 81 234 5678",
+        identifier="phone|+66812345678",
+        summary_th="เบอร์นี้ชวนคนไปทำงานหลอกลวงที่เมียวดี",
+        summary_km="",
     )
-    assert response.status_code == 303
+    assert "Summary in ไทย (optional)" in supervisor.get("/staff/tips/1").text
     assert "เบอร์นี้ชวนคนไปทำงานหลอกลวงที่เมียวดี" in client.get("/th/warnings").text
     assert "This number recruits people" in client.get("/km/warnings").text
     assert "Nomor ini merekrut" in client.get("/ms/warnings").text
