@@ -22,8 +22,16 @@ log = logging.getLogger(__name__)
 class TriageWorker(Worker):
     """Runs the periodic sweep as part of RQ's own maintenance cycle."""
 
+    def fork_work_horse(self, job, queue):  # type: ignore[no-untyped-def]
+        # A connection the parent still holds would be inherited by the horse, and both
+        # would then talk to the database over one socket: the horse's statements run in
+        # the parent's session, and each side breaks the other's prepared statements.
+        db.session.remove()
+        super().fork_work_horse(job, queue)
+
     def main_work_horse(self, job, queue):  # type: ignore[no-untyped-def]
-        # The forked work horse must not share the parent's database sockets.
+        # The parent's idle pooled connections are left alone (not closed, not used):
+        # the horse opens its own.
         db.engine.dispose(close=False)
         # A horse lives for one job: a garbage collection would only copy shared pages.
         gc.disable()
@@ -36,6 +44,9 @@ class TriageWorker(Worker):
         except Exception:  # noqa: BLE001 - a failed sweep must not stop the worker
             log.exception("sweep failed; will try again at the next maintenance")
             return
+        finally:
+            # A sweep that found nothing ends with its read open: never idle in a transaction.
+            db.session.remove()
         if queued:
             log.info("sweep queued %d tip(s)", queued)
 
