@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,6 +18,8 @@ import pytest
 import redis as redis_lib
 from rq import Queue, Worker
 from sqlalchemy import create_engine, text
+
+from tests.helpers import stop_process_groups, wait_for
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -119,15 +119,6 @@ def _report(browser: Browser, web: str, number: int) -> tuple[int, str | None]:
     return status, code.group(1) if code else None
 
 
-def _wait(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_two_web_processes_and_two_workers_on_one_database_and_redis(services, tmp_path):
     database_url, redis_url = services
     env = {
@@ -181,7 +172,7 @@ def test_two_web_processes_and_two_workers_on_one_database_and_redis(services, t
             except OSError:
                 return False
 
-        _wait(healthy, 60, "both web processes")
+        wait_for(healthy, 60, "both web processes")
 
         # 20 reporters, each sending one report through each web process.
         codes = []
@@ -220,7 +211,7 @@ def test_two_web_processes_and_two_workers_on_one_database_and_redis(services, t
                     text("SELECT count(*) FROM tips WHERE triage_state = 'done'")
                 ).scalar() == total
 
-        _wait(all_triaged, 120, "both workers to triage every report")
+        wait_for(all_triaged, 120, "both workers to triage every report")
         with engine.connect() as conn:
             attempts = conn.execute(text("SELECT DISTINCT triage_attempts FROM tips")).all()
             assert attempts == [(1,)]
@@ -240,14 +231,7 @@ def test_two_web_processes_and_two_workers_on_one_database_and_redis(services, t
             f"{key!r} {redis.dump(key)!r}" for key in redis.scan_iter(count=1000)
         )
     finally:
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        stop_process_groups(processes)
 
     log_text = "\n".join(path.read_text(errors="replace") for path in logs.iterdir())
     assert '"POST /en/report/drugs" 303' in log_text  # the access log is on

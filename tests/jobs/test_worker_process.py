@@ -16,19 +16,10 @@ from portal.jobs import store
 from portal.jobs.queue import job_id_for
 from portal.models import Tip, TriageState
 from tests.conftest import make_env
-from tests.helpers import submit_report
+from tests.helpers import submit_report, wait_for
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).resolve().parent
-
-
-def wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_worker_killed_mid_job_leads_to_exactly_one_triage(
