@@ -119,6 +119,17 @@ def main() -> int:
     addresses = itertools.count(1)
     done = threading.Event()
 
+    def send(reporter: Reporter, number: int, tally: Counter) -> None:
+        """One report; its status (or -1 for a connection error) is counted in `tally`."""
+        try:
+            status = reporter.report(number)
+        except (OSError, http.client.HTTPException) as error:
+            status = -1
+            with lock:
+                errors.append(repr(error))
+        with lock:
+            tally[status] += 1
+
     def honest() -> None:
         while True:
             with lock:
@@ -129,26 +140,12 @@ def main() -> int:
                 number = next(numbers)
                 if number >= SUBMISSIONS:
                     return
-                try:
-                    status = reporter.report(number)
-                except (OSError, http.client.HTTPException) as error:
-                    status = -1
-                    with lock:
-                        errors.append(repr(error))
-                with lock:
-                    statuses[status] += 1
+                send(reporter, number, statuses)
 
     def flooder(index: int) -> None:
         reporter = Reporter(port, f"192.0.2.{index + 1}")
         while not done.is_set():
-            try:
-                status = reporter.report(-1)
-            except (OSError, http.client.HTTPException) as error:
-                status = -1
-                with lock:
-                    errors.append(repr(error))
-            with lock:
-                flood[status] += 1
+            send(reporter, -1, flood)
             time.sleep(0.2)
 
     try:

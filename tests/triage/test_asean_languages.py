@@ -20,7 +20,6 @@ import pytest
 from portal.job_offers.checker import RISKS, check
 from portal.triage import rules
 from portal.triage.rules import (
-    RuleSet,
     detect_languages,
     fold,
     load_ruleset,
@@ -31,6 +30,7 @@ from portal.triage.rules import (
     strip_diacritics,
 )
 from portal.triage.scoring import score
+from tests.triage.helpers import brute_force_hits
 
 NEW_LANGS = ("ms", "th", "km", "lo", "my", "tl")
 RANK = {risk: index for index, risk in enumerate(reversed(RISKS))}  # low 0, medium 1, high 2
@@ -404,19 +404,6 @@ def test_unspaced_patterns_are_indexed_by_script() -> None:
     assert {"#th", "adm"} <= keys
 
 
-def _brute_force(ruleset: RuleSet, text: rules.PreparedText) -> set[str]:
-    spans: dict[int, list[tuple[int, int, int]]] = {}
-    for rule_index, var_index, scan in ruleset.plan:
-        if scan.lang and scan.lang not in text.langs:
-            continue
-        haystack = text.stripped if scan.stripped else text.folded
-        spans.setdefault(rule_index, []).extend(
-            (var_index, *m.span()) for m in list(scan.rx.finditer(haystack))[:40]
-        )
-    hits = (rules._hit(ruleset.rules[i], found, text) for i, found in sorted(spans.items()))
-    return {hit.rule_id for hit in hits if hit}
-
-
 def test_script_index_finds_exactly_what_running_every_regex_finds() -> None:
     texts = [item[1] for item in SCAMS + LEGITIMATE + WARNINGS + NEWS + URGENT] + [
         text for text, *_ in DRUG_SALES
@@ -425,7 +412,8 @@ def test_script_index_finds_exactly_what_running_every_regex_finds() -> None:
         ruleset = load_ruleset(name)
         for text in texts:
             prepared = prepare(text)
-            assert set(rules._raw_hits(ruleset, prepared)) == _brute_force(ruleset, prepared), text
+            found = set(brute_force_hits(ruleset, prepared))
+            assert set(rules._raw_hits(ruleset, prepared)) == found, text
 
 
 def test_native_digits_fold_to_ascii_one_for_one() -> None:

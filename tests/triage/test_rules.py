@@ -20,6 +20,7 @@ from portal.triage.rules import (
     salary_usd_per_month,
     strip_diacritics,
 )
+from tests.triage.helpers import brute_force_hits
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
 BLNS = Path(__file__).resolve().parents[3] / "shared" / "data" / "blns.txt"
@@ -280,19 +281,6 @@ def test_start_keys_are_certain_word_beginnings(pattern: str, keys: set[str] | N
     assert (found if found is None else set(found)) == keys
 
 
-def _brute_force(ruleset: RuleSet, text: rules.PreparedText) -> dict[str, rules.RuleHit]:
-    spans: dict[int, list[tuple[int, int, int]]] = {}
-    for rule_index, var_index, scan in ruleset.plan:
-        if scan.lang and scan.lang not in text.langs:
-            continue
-        haystack = text.stripped if scan.stripped else text.folded
-        spans.setdefault(rule_index, []).extend(
-            (var_index, *m.span()) for m in list(scan.rx.finditer(haystack))[:40]
-        )
-    hits = (rules._hit(ruleset.rules[i], found, text) for i, found in sorted(spans.items()))
-    return {hit.rule_id: hit for hit in hits if hit}
-
-
 def test_word_key_index_finds_exactly_what_running_every_regex_finds() -> None:
     spec = importlib.util.spec_from_file_location(
         "corpus", Path(__file__).with_name("test_scoring.py")
@@ -312,5 +300,5 @@ def test_word_key_index_finds_exactly_what_running_every_regex_finds() -> None:
         for text in texts:
             prepared = prepare(text)
             assert set(rules._raw_hits(ruleset, prepared)) == set(
-                _brute_force(ruleset, prepared)
+                brute_force_hits(ruleset, prepared)
             ), text
