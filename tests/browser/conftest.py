@@ -75,6 +75,16 @@ def phone(request, browser):
     assert outside == [], f"requests to other hosts: {outside}"
 
 
+def go(page, selector: str) -> None:
+    """Click a link or a form's button and wait until the next page has loaded.
+
+    Every page is rendered on the server, so each of these clicks navigates; reading the
+    page before its load event could see half a document (seen once in CI: a help page
+    whose results had not been parsed yet)."""
+    with page.expect_navigation(wait_until="load"):
+        page.click(selector)
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

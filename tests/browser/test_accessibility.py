@@ -1,4 +1,4 @@
-"""axe-core (npm, injected by Playwright) on every public page and the main staff pages:
+"""axe-core (npm, injected by Playwright) on every public page, in every locale, and the main staff pages:
 no violation of the WCAG 2.1 A/AA rules, on a 360 px phone and on a desktop."""
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from portal.extensions import db
+from portal.i18n import LOCALES
 from portal.jobs.triage import triage_tip
 from portal.models import Tip
+from tests.browser.conftest import go
 from tests.browser.test_mobile import staff_sign_in
 from tests.helpers import submit_report
 from tests.public.warnings.test_warnings import published_warning
@@ -30,6 +32,7 @@ PUBLIC = [
     "/{lang}/help",
     "/{lang}/help?country=ID&need=trafficking",
     "/{lang}/help?country=other&nationality=ID",
+    "/{lang}/help?country=MM&need=trafficking",
     "/{lang}/warnings",
     "/{lang}/warnings?q=0812-3456-7890",
     "/{lang}/warnings/1",
@@ -90,7 +93,7 @@ def _seed(app) -> None:
         triage_tip(db.session.scalar(db.select(Tip.id).order_by(Tip.id.desc())))
 
 
-@pytest.mark.parametrize("lang", ["id", "en", "vi"])
+@pytest.mark.parametrize("lang", LOCALES)
 def test_public_pages_have_no_wcag_violations(app, live_server, axe_page, lang):
     _seed(app)
     found = []
@@ -99,16 +102,19 @@ def test_public_pages_have_no_wcag_violations(app, live_server, axe_page, lang):
     # Pages reached by posting a form: the receipt, an open follow-up, a checker result.
     axe_page.goto(f"{live_server}/{lang}/report/other")
     axe_page.fill("#description", "Akun ini menjual obat terlarang")
-    axe_page.click("main form button[type=submit]")
+    go(axe_page, "main form button[type=submit]")
     code = axe_page.inner_text("#receipt-code")
     found += violations(axe_page)
+    go(axe_page, "main form button[type=submit]")  # "I have written it down"
+    found += violations(axe_page, f"{live_server}/{lang}/report/done")
+    assert axe_page.locator("#receipt-code").count() == 0  # the code is no longer shown
     axe_page.goto(f"{live_server}/{lang}/follow-up")
     axe_page.fill("#code", code)
-    axe_page.click("main form button[type=submit]")
+    go(axe_page, "main form button[type=submit]")
     found += violations(axe_page)
     axe_page.goto(f"{live_server}/{lang}/check")
     axe_page.fill("#offer", "Kerja CS di KK Park Myawaddy, gaji 2000 USD, visa turis, WA 0812-345-678")
-    axe_page.click("main form button[type=submit]")
+    go(axe_page, "main form button[type=submit]")
     found += violations(axe_page)
     assert found == []
 

@@ -3,7 +3,7 @@ phone: system fonts only, long words wrap, no button or field overflows its box.
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import go, screenshot
 from tests.browser.test_mobile import fits_the_screen, too_wide
 
 pytestmark = pytest.mark.browser
@@ -39,7 +39,7 @@ def test_pages_wrap_and_fit_at_360_px(live_server, phone, lang):
         _look(phone, f"{lang}-{name}-{js}")
     phone.goto(f"{live_server}/{lang}/check")
     phone.fill("#offer", "Customer service KK Park Myawaddy 30,000 baht, tourist visa, WA +66 81 234 5678")
-    phone.click("main form button[type=submit] >> nth=0")
+    go(phone, "main form button[type=submit] >> nth=0")
     assert phone.locator("#risk").count() == 1
     _look(phone, f"{lang}-check-result-{js}")
 
