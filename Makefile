@@ -19,8 +19,7 @@ run: install
 	$(MAKE) --no-print-directory compile-translations
 	$(FLASK) db upgrade
 	$(FLASK) support load portal/public/support/services.yaml
-	$(FLASK) demo load
-	$(PY) -m portal.devserver
+	$(PY) -m portal.devserver  # starts Redis, loads the demo data, then a worker and the web
 
 # Runs the whole suite on SQLite + embedded Redis, and also on PostgreSQL + Redis
 # server when TEST_DATABASE_URL / TEST_REDIS_URL are set (.ci/run sets them).

@@ -26,26 +26,40 @@ class AnonymousRequestHandler(WSGIRequestHandler):
 
 
 def main() -> None:
-    """Start Redis and a worker in the background, then serve on 127.0.0.1:5000."""
+    """Start Redis, load the demo data, start a worker, then serve on 127.0.0.1:5000.
+
+    Redis comes first, so the demo tips go straight onto the triage queue (loaded
+    before it, they would wait for the worker's sweep, with a warning that scares a
+    new user for nothing).
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     app = create_app()
     instance = Path(app.instance_path)
     redis_process = redis_server.start_embedded(instance)
     env = {**os.environ, "WASPADA_INSTANCE": str(instance)}
-    worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "flask", "--app", "portal", "triage", "worker"], env=env
-    )
+    flask = [sys.executable, "-m", "flask", "--app", "portal"]
+    worker: subprocess.Popen[bytes] | None = None
 
-    def stop(*_args: object) -> None:
-        worker.terminate()
+    def stop(*_args: object, status: int = 0) -> None:
+        # The worker first: it still talks to Redis while it shuts down.
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
         if redis_process is not None:
             redis_process.terminate()
-        raise SystemExit(0)
+            redis_process.wait(timeout=10)
+        raise SystemExit(status)
 
     signal.signal(signal.SIGTERM, stop)
     port = int(os.environ.get("PORT", "5000"))
-    print(f"\n  Waspada is running: http://127.0.0.1:{port}/   (Ctrl+C to stop)\n", flush=True)
+    status = 0
     try:
+        subprocess.run([*flask, "demo", "load"], env=env, check=True)  # noqa: S603
+        worker = subprocess.Popen([*flask, "triage", "worker"], env=env)  # noqa: S603
+        print(f"\n  Waspada is running: http://127.0.0.1:{port}/   (Ctrl+C to stop)\n", flush=True)
         run_simple(
             "127.0.0.1",
             port,
@@ -54,8 +68,10 @@ def main() -> None:
             use_reloader=False,
             threaded=True,
         )
+    except subprocess.CalledProcessError as failed:
+        status = failed.returncode
     finally:
-        stop()
+        stop(status=status)
 
 
 if __name__ == "__main__":

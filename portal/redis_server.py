@@ -47,6 +47,8 @@ def start_embedded(
 ) -> subprocess.Popen[bytes] | None:
     """Start the bundled redis-server on a socket in `directory`; None if one already runs.
 
+    The caller stops it (`terminate()`) when done.
+
     Nothing is written to disk: the database is the source of truth and the
     sweeper re-queues any tip whose job was lost with Redis.
     """
@@ -80,6 +82,9 @@ def start_embedded(
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # Ctrl+C in a terminal must not reach Redis itself: its owner stops it last,
+        # after the clients that still need it (a worker releasing its locks).
+        start_new_session=True,
     )
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
