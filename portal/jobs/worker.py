@@ -9,6 +9,7 @@ import time
 import redis
 from flask import Flask
 from rq import Worker
+from rq.exceptions import StopRequested
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
@@ -22,12 +23,18 @@ log = logging.getLogger(__name__)
 class TriageWorker(Worker):
     """Runs the periodic sweep as part of RQ's own maintenance cycle."""
 
+    stopping = False  # set once SIGTERM or SIGINT has asked this worker to stop
+
     def fork_work_horse(self, job, queue):  # type: ignore[no-untyped-def]
         # A connection the parent still holds would be inherited by the horse, and both
         # would then talk to the database over one socket: the horse's statements run in
         # the parent's session, and each side breaks the other's prepared statements.
         db.session.remove()
         super().fork_work_horse(job, queue)
+
+    def handle_warm_shutdown_request(self) -> None:
+        self.stopping = True
+        super().handle_warm_shutdown_request()
 
     def main_work_horse(self, job, queue):  # type: ignore[no-untyped-def]
         # The parent's idle pooled connections are left alone (not closed, not used):
@@ -41,6 +48,10 @@ class TriageWorker(Worker):
         super().run_maintenance_tasks()
         try:
             queued = sweep()
+        except StopRequested:
+            # Raised by RQ's signal handler wherever the worker is, the sweep included:
+            # swallowed, the stop would be lost and the worker would run on.
+            raise
         except Exception:  # noqa: BLE001 - a failed sweep must not stop the worker
             log.exception("sweep failed; will try again at the next maintenance")
             return
@@ -96,6 +107,7 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
             log.warning("warm-up skipped: database unavailable")
         gc.collect()
         gc.freeze()  # what the parent holds now is shared with every forked horse, untouched
+        worker: TriageWorker | None = None
         while True:
             try:
                 worker = TriageWorker(
@@ -113,5 +125,10 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
             except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
                 if burst:
                     raise
+                if worker is not None and worker.stopping:
+                    # Redis went away while the worker was asked to stop (both stopped at
+                    # once): stop, instead of waiting for a Redis that is not coming back.
+                    log.info("Redis unreachable while stopping; stopped")
+                    return
                 log.warning("Redis unreachable (%s); retrying in 5 s", type(error).__name__)
                 time.sleep(5)

@@ -1,4 +1,5 @@
-"""A worker SIGKILLed mid-job: after a restart the tip is triaged exactly once."""
+"""A worker SIGKILLed mid-job: after a restart the tip is triaged exactly once. A worker
+asked to stop as Redis stops too: it exits."""
 
 import os
 import signal
@@ -9,11 +10,15 @@ from pathlib import Path
 
 import psutil
 import pytest
+from rq import Worker
+from rq.exceptions import StopRequested
 from rq.job import Job
 
+from portal import redis_server
 from portal.extensions import db
 from portal.jobs import store
-from portal.jobs.queue import job_id_for
+from portal.jobs import worker as worker_module
+from portal.jobs.queue import get_queue, job_id_for
 from portal.models import Tip, TriageState
 from tests.conftest import make_env
 from tests.helpers import submit_report, wait_for
@@ -93,3 +98,49 @@ def test_worker_killed_mid_job_leads_to_exactly_one_triage(
         found = store.tip_indicators(tip_id)
         assert ("phone", "+6281234567890") in found
         assert len(found) == len(set(found))
+
+
+def test_worker_stops_when_redis_stops_with_it(app_factory, backend, tmp_path):
+    """Both stopped at once (Ctrl+C on `make run`, a host shutting down): the worker exits
+    instead of waiting for a Redis that is not coming back."""
+    app_factory()  # the schema
+    redis_dir = tmp_path / "redis"
+    redis_process = redis_server.start_embedded(redis_dir)
+    url = redis_server.embedded_url(redis_dir)
+    env = {**os.environ, **make_env(backend), "REDIS_URL": url}
+    env["WASPADA_INSTANCE"] = str(tmp_path / "instance")
+    log_path = tmp_path / "worker.log"
+    with log_path.open("wb") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "portal", "triage", "worker"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        connection = redis_server.connect(url)
+        wait_for(lambda: Worker.all(connection=connection), 60, "the worker to register")
+        worker.send_signal(signal.SIGTERM)
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+        worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+        if redis_process.poll() is None:
+            redis_process.kill()
+        print(log_path.read_text(encoding="utf-8"))  # shown by pytest when the test fails
+
+
+def test_a_stop_asked_for_during_the_sweep_is_kept(app, redis_client, monkeypatch):
+    """RQ's signal handler raises StopRequested wherever the worker is; in the sweep it
+    must reach RQ, not be logged as a failed sweep (the worker then never stopped)."""
+
+    def signalled_mid_sweep() -> int:
+        raise StopRequested
+
+    monkeypatch.setattr(worker_module, "sweep", signalled_mid_sweep)
+    worker = worker_module.TriageWorker([get_queue(app)], connection=redis_client)
+    with app.app_context(), pytest.raises(StopRequested):
+        worker.run_maintenance_tasks()
