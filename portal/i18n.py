@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import phonenumbers
 from flask import Blueprint, abort, g, request
 
 # Order matters: it is the order of the language switcher.
@@ -40,6 +41,17 @@ LANGUAGE_NAMES: dict[str, str] = {
 
 # Other tags a browser may send, mapped to the locale a speaker is likely to read.
 _NEAREST: dict[str, str] = {"fil": "tl", "jv": "id", "su": "id", "zsm": "ms", "bur": "my"}
+
+
+def example_phone_number(lang: str) -> str:
+    """A mobile number written the way people reading `lang` write one at home (libphonenumber's
+    example for that country); English, with no such country, gets one in international form."""
+    country = LIKELY_COUNTRY.get(lang)
+    number = phonenumbers.example_number_for_type(
+        country or "ID", phonenumbers.PhoneNumberType.MOBILE
+    )
+    style = phonenumbers.PhoneNumberFormat
+    return phonenumbers.format_number(number, style.NATIONAL if country else style.INTERNATIONAL)
 
 
 def best_locale() -> str:

@@ -9,7 +9,7 @@ from flask import abort, g, make_response, redirect, render_template, request, s
 from werkzeug.wrappers import Response
 
 from portal.extensions import db, limiter
-from portal.i18n import localized_blueprint
+from portal.i18n import current_locale, example_phone_number, localized_blueprint
 from portal.models import utcnow
 from portal.public.tips.routes import submission_limit
 from portal.public.tips.services import NewTip, Receipt, submit_tip
@@ -27,7 +27,12 @@ bp = localized_blueprint("warnings", __name__)
 @cacheable
 def index() -> str:
     q = clean_line(request.args.get("q", ""), 200)
-    return render_template("warnings/index.html", q=q, warnings=services.published(q))
+    return render_template(
+        "warnings/index.html",
+        q=q,
+        warnings=services.published(q),
+        example_number=example_phone_number(current_locale()),
+    )
 
 
 @bp.get("/warnings.atom")

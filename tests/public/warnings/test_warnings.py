@@ -1,10 +1,14 @@
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from portal.extensions import db
+from portal.i18n import LOCALES, example_phone_number
 from portal.jobs.triage import triage_tip
 from portal.models import Tip
 from portal.public.warnings.models import PublicWarning
+from portal.public.warnings.services import normalise_query
 from tests.helpers import form_tokens, receipt_from, submit_report
 from tests.staff.helpers import staff_client
 
@@ -63,6 +67,30 @@ def test_search_finds_a_phone_typed_in_any_local_format(app, client):
         assert "We found 1 warning about this." in page, typed
     page = client.get("/en/warnings", query_string={"q": "0899-0000-1111"}).text
     assert "We have no warning about this. That does not mean it can be trusted" in page
+
+
+@pytest.mark.parametrize(
+    "lang, example",
+    [
+        ("id", "0812-345-678"),
+        ("vi", "0912 345 678"),
+        ("tl", "0905 123 4567"),
+        ("th", "081 234 5678"),
+        ("my", "09 212 3456"),
+        ("en", "+62 812-345-678"),  # no one country: international form
+    ],
+)
+def test_the_search_hint_shows_a_number_written_as_at_home(client, lang, example):
+    hint = re.search(r'<p class="hint" id="q-hint">([^<]*)</p>', client.get(f"/{lang}/warnings").text)
+    assert hint and example in hint.group(1)
+    assert "0812-3456-7890" not in hint.group(1)
+
+
+def test_every_locale_example_is_a_number_the_search_understands(app):
+    with app.test_request_context():
+        for lang in LOCALES:
+            example = example_phone_number(lang)
+            assert any(kind == "phone" for kind, _ in normalise_query(example)), (lang, example)
 
 
 def test_atom_feed_lists_warnings_and_withdrawn_ones_disappear(app, client):
