@@ -9,14 +9,38 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
-BLNS = ROOT.parent / "shared" / "data" / "blns.txt"
+SHARED = ROOT.parent / "shared"
+# A copy of ../shared/data/blns.txt (MIT licence, tests/data/blns.LICENSE), so the naughty
+# string tests run in a clone made anywhere; a test keeps the copy equal to the original.
+BLNS = ROOT / "tests" / "data" / "blns.txt"
+
+
+def blns_raw() -> list[str]:
+    """Every line of the Big List of Naughty Strings, comments and blank lines included."""
+    return BLNS.read_text(encoding="utf-8").split("\n")
 
 
 def blns_lines() -> list[str]:
     """The Big List of Naughty Strings, comments and blank lines removed."""
-    raw = BLNS.read_text(encoding="utf-8").split("\n")
-    return [line for line in raw if line and not line.startswith("#")]
+    return [line for line in blns_raw() if line and not line.startswith("#")]
+
+
+def shared_file(relative: str) -> Path:
+    """A file of the team's shared folder next to the project (`reference/…`, `data/…`).
+
+    The checks against the researched reference need it. A clone made elsewhere skips
+    them and says why; CI, where the folder is always there, fails instead.
+    """
+    path = SHARED / relative
+    if not path.exists():
+        message = f"{path} is missing: clone the project next to the shared folder"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
 
 
 _INPUT = re.compile(r'<input[^>]*name="(csrf_token|form_token)"[^>]*value="([^"]*)"')

@@ -17,9 +17,9 @@ from flask_babel import get_domain
 from portal.job_offers import explanations, next_steps
 from portal.job_offers.checker import RISKS, check, find_matching_warnings
 from portal.triage.indicators import Indicator
-from tests.helpers import blns_lines
+from tests.helpers import blns_lines, shared_file
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "job_offer_red_flags.md"
+REFERENCE = "reference/job_offer_red_flags.md"
 CONTRACT_EXAMPLE = "Urgent! Customer service in Sihanoukville, tourist visa, salary 2000 USD"
 
 # Clear scams, written the way they circulate on Facebook, TikTok, Zalo and Telegram
@@ -97,7 +97,7 @@ LEGITIMATE = [
 
 
 def reference_flag_ids() -> set[str]:
-    text = REFERENCE.read_text(encoding="utf-8")
+    text = shared_file(REFERENCE).read_text(encoding="utf-8")
     start = text.index("### 1a.")
     body = text[start : text.index("\n### ", start + 1)]
     return set(re.findall(r"^\| `([a-z_]+)` \|", body, flags=re.MULTILINE))
@@ -349,7 +349,7 @@ def test_the_checker_logs_nothing_of_the_text(app, caplog) -> None:
 
 
 def test_verification_urls_come_from_the_reference_only() -> None:
-    reference = REFERENCE.read_text(encoding="utf-8")
+    reference = shared_file(REFERENCE).read_text(encoding="utf-8")
     for code in next_steps.countries():
         for body in next_steps.verification_bodies(code):
             for link in body.links:

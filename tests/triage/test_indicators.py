@@ -9,13 +9,11 @@ from __future__ import annotations
 import logging
 import random
 import time
-from pathlib import Path
 
 import pytest
 
 from portal.triage.indicators import MAX_CHARS, Indicator, extract
-
-BLNS = Path(__file__).resolve().parents[3] / "shared" / "data" / "blns.txt"
+from tests.helpers import blns_raw
 
 ID_MOBILE = "+6281234567890"
 
@@ -324,9 +322,7 @@ def test_unknown_country_means_international_only(country: object) -> None:
 
 
 def _blns_lines() -> list[str]:
-    if not BLNS.exists():
-        pytest.skip(f"{BLNS} not present")
-    return BLNS.read_text(encoding="utf-8").split("\n")
+    return blns_raw()
 
 
 @pytest.mark.parametrize("country", [None, "ID", "VN"])

@@ -20,8 +20,8 @@ from portal.triage.routing import (
     load_routing,
     suggest_routes,
 )
+from tests.helpers import shared_file
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
 SERVICES = Path(__file__).resolve().parents[2] / "portal" / "public" / "support" / "services.yaml"
 REQUIRED_COUNTRIES = ("ID", "VN", "PH", "MY", "TH", "KH", "LA", "MM", "SG")
 
@@ -248,9 +248,7 @@ def test_directory_backed_entries_copy_the_directory() -> None:
 
 
 def test_contacts_and_sources_appear_in_the_reference() -> None:
-    texts = [SERVICES, *sorted(REFERENCE.glob("*"))]
-    if not REFERENCE.is_dir():
-        pytest.skip("shared/reference is not available")
+    texts = [SERVICES, *sorted(shared_file("reference").glob("*"))]
     corpus = "\n".join(path.read_text(encoding="utf-8") for path in texts)
 
     def known(value: str) -> bool:

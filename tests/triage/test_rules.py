@@ -20,10 +20,9 @@ from portal.triage.rules import (
     salary_usd_per_month,
     strip_diacritics,
 )
+from tests.helpers import blns_raw, shared_file
 from tests.triage.helpers import brute_force_hits
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
-BLNS = Path(__file__).resolve().parents[3] / "shared" / "data" / "blns.txt"
 RULE_FILES = ("drug_lexicon", "job_red_flags", "urgency", "extremism")
 
 
@@ -32,10 +31,7 @@ def hit_ids(ruleset: str, text: str, lang: str | None = None) -> set[str]:
 
 
 def reference_ids(name: str, section: str) -> set[str]:
-    path = REFERENCE / name
-    if not path.exists():
-        pytest.skip(f"{path} not present")
-    text = path.read_text(encoding="utf-8")
+    text = shared_file(f"reference/{name}").read_text(encoding="utf-8")
     start = text.index(section)
     body = text[start : text.index("\n### ", start + len(section))]
     return set(re.findall(r"^\| `([a-z_]+)` \|", body, flags=re.MULTILINE))
@@ -292,8 +288,7 @@ def test_word_key_index_finds_exactly_what_running_every_regex_finds() -> None:
         value for name, value in vars(corpus).items() if name.isupper() and isinstance(value, str)
     ]
     texts += [case[1] for case in corpus.URGENT_CASES]
-    if BLNS.exists():
-        texts += BLNS.read_text(encoding="utf-8").splitlines()[::7]
+    texts += [line for line in blns_raw() if line][::7]
     assert len(texts) > 100
     for name in RULE_FILES:
         ruleset = load_ruleset(name)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import inspect
 import timeit
-from pathlib import Path
 
 import pytest
 
 from portal.triage.scoring import Reason, Score, score
+from tests.helpers import blns_raw
 
-BLNS = Path(__file__).resolve().parents[3] / "shared" / "data" / "blns.txt"
 CATEGORIES = ("drugs", "job-offer", "extremism", "other")
 
 # ── drugs: sale offers ────────────────────────────────────────────────────
@@ -562,9 +561,7 @@ def test_value_is_deterministic() -> None:
 
 
 def test_every_blns_line_scores_in_every_category_without_raising() -> None:
-    if not BLNS.exists():
-        pytest.skip("shared/data/blns.txt not present")
-    lines = BLNS.read_text(encoding="utf-8").splitlines()
+    lines = [line for line in blns_raw() if line]
     assert len(lines) > 500
     for line in lines:
         for category in CATEGORIES:
