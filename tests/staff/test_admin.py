@@ -200,7 +200,14 @@ def test_create_shows_a_one_time_setup_link_that_works(app):
 
 @pytest.mark.parametrize(
     ("username", "message"),
-    [("root", "already exists"), ("a b", "Use 3 to 40 letters"), ("x", "Field must be")],
+    [
+        ("root", "already exists"),
+        ("a b", "Use 3 to 40 letters a to z"),
+        ("x", "Field must be"),
+        ("rооt", "Use 3 to 40 letters a to z"),  # Cyrillic о: looks like "root"
+        ("nádia", "Use 3 to 40 letters a to z"),
+        ("ｒｏｏｔ", "Use 3 to 40 letters a to z"),  # fullwidth
+    ],
 )
 def test_create_refuses_bad_or_taken_usernames(app, username, message):
     admin = admin_client(app)

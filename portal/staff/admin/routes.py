@@ -43,7 +43,7 @@ from portal.staff.models import StaffUser
 bp = Blueprint("staff_admin", __name__, url_prefix="/staff/admin", template_folder="templates")
 
 REFUSALS = {
-    "bad_username": _l("Use 3 to 40 letters, digits, dots, hyphens or underscores."),
+    "bad_username": _l("Use 3 to 40 letters a to z, digits, dots, hyphens or underscores."),
     "exists": _l("An account with this username already exists."),
     "self_role": _l("You cannot change your own role. Ask another administrator."),
     "self_deactivate": _l("You cannot deactivate your own account. Ask another administrator."),

@@ -33,7 +33,7 @@ def create_command(username: str, role: str, language: str) -> None:
         raise click.ClickException(
             {
                 "exists": f"{username} already exists",
-                "bad_username": "use 3-40 letters, digits, . - _",
+                "bad_username": "use 3-40 letters a-z, digits, . - _",
             }[refused.code]
         ) from None
     db.session.commit()
