@@ -821,8 +821,7 @@ def test_admin_account_forms_take_any_text(app):
         name = username.strip().lower()
         valid = (
             fits(username, 40)
-            and 3 <= len(name) <= 40
-            and name.replace("-", "").replace("_", "").replace(".", "").isalnum()
+            and re.fullmatch(r"[a-z0-9._-]{3,40}", name) is not None  # ASCII only
             and name not in ("root", "someone")
         )
         assert response.status_code == (200 if valid else 400), username
@@ -835,7 +834,7 @@ def test_admin_account_forms_take_any_text(app):
             db.session.delete(accounts[0])  # a short list keeps every page of this sweep fast
             db.session.commit()
         created += 1
-    assert created > 20  # "undefined", "1e02", "田中さんにあげて下さい", "con"…
+    assert created > 20  # "undefined", "1e02", "con", "null"…
     for payload in PAYLOADS:
         for name in ("role", "language"):
             data = {
