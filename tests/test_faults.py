@@ -7,7 +7,6 @@ import io
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -23,7 +22,7 @@ from portal import create_app, redis_server
 from portal.extensions import db
 from portal.models import Attachment, Tip, TriageState
 from tests.conftest import EnglishClient, make_env
-from tests.helpers import stop_process_groups, submit_report, wait_for
+from tests.helpers import free_port, start_worker, stop_process_groups, submit_report, wait_for
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,24 +44,9 @@ def _states() -> Counter:
     )
 
 
-def _workers(env: dict[str, str], count: int, logs: Path | None = None) -> list[subprocess.Popen]:
-    """Start real triage workers; with `logs`, each writes its log to worker-N.log there."""
-    processes = []
-    for number in range(count):
-        output = open(logs / f"worker-{number}.log", "wb") if logs else subprocess.DEVNULL
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "flask", "--app", "portal", "triage", "worker"],
-                cwd=ROOT,
-                env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        )
-        if logs:
-            output.close()
-    return processes
+def _workers(env: dict[str, str], count: int, logs: Path) -> list[subprocess.Popen]:
+    """Start real triage workers, each writing its log to worker-N.log in `logs`."""
+    return [start_worker(env, logs / f"worker-{number}.log") for number in range(count)]
 
 
 def _where_is_job(app, tip_id: int) -> dict:
@@ -186,7 +170,7 @@ class PrivatePostgres:
         self.bin = PG_BIN[-1]
         self.data = root / "data"
         self.sockets = root / "sockets"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def _as_postgres(self, *args: str) -> None:
@@ -224,14 +208,6 @@ class PrivatePostgres:
         self._as_postgres(
             str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"
         )
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _png() -> bytes:

@@ -13,8 +13,7 @@ import urllib.request
 import pytest
 
 from portal.demo import DEMO_TIPS
-from tests.deploy.test_production_shape import ROOT, _free_port
-from tests.helpers import stop_process_groups, wait_for
+from tests.helpers import ROOT, free_port, stop_process_groups, wait_for
 
 pytestmark = pytest.mark.slow
 # The settings a deployment sets; a new user has none of them.
@@ -30,13 +29,9 @@ def _healthz(port: int) -> dict | None:
 
 
 def test_make_run_serves_the_demo_and_triages_it(tmp_path):
-    port = _free_port()
+    port = free_port()
     instance = tmp_path / "instance"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in SETTINGS
-    }
+    env = {key: value for key, value in os.environ.items() if key not in SETTINGS}
     env |= {"WASPADA_INSTANCE": str(instance), "PORT": str(port)}
     log_path = tmp_path / "make-run.log"
     with log_path.open("wb") as log:

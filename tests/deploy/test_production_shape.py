@@ -19,20 +19,12 @@ import redis as redis_lib
 from rq import Queue, Worker
 from sqlalchemy import create_engine, text
 
-from tests.helpers import stop_process_groups, wait_for
+from tests.helpers import free_port, stop_process_groups, wait_for
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent.parent
 CANARY = "203.0.113."  # TEST-NET-3: the client addresses the "proxy" reports
 DATABASE = "waspada_deploy_test"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -154,7 +146,7 @@ def test_two_web_processes_and_two_workers_on_one_database_and_redis(services, t
 
     try:
         for number in (1, 2):
-            port = _free_port()
+            port = free_port()
             webs.append(f"http://127.0.0.1:{port}")
             start(
                 f"web{number}",

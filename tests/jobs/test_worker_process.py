@@ -21,7 +21,7 @@ from portal.jobs import worker as worker_module
 from portal.jobs.queue import get_queue, job_id_for
 from portal.models import Tip, TriageState
 from tests.conftest import make_env
-from tests.helpers import submit_report, wait_for
+from tests.helpers import start_worker, submit_report, wait_for
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).resolve().parent
@@ -71,13 +71,7 @@ def test_worker_killed_mid_job_leads_to_exactly_one_triage(
     job = Job.fetch(job_id_for(tip_id), connection=redis_client)
     assert job.get_status() == "started"  # RQ still believes it is running
 
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "portal", "triage", "worker"],
-        env={**env, "WASPADA_INSTANCE": instance},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    worker = start_worker({**env, "WASPADA_INSTANCE": instance})
     try:
 
         def triaged() -> bool:
@@ -107,17 +101,9 @@ def test_worker_stops_when_redis_stops_with_it(app_factory, backend, tmp_path):
     redis_dir = tmp_path / "redis"
     redis_process = redis_server.start_embedded(redis_dir)
     url = redis_server.embedded_url(redis_dir)
-    env = {**os.environ, **make_env(backend), "REDIS_URL": url}
-    env["WASPADA_INSTANCE"] = str(tmp_path / "instance")
+    env = {**make_env(backend), "REDIS_URL": url, "WASPADA_INSTANCE": str(tmp_path / "instance")}
     log_path = tmp_path / "worker.log"
-    with log_path.open("wb") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "portal", "triage", "worker"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    worker = start_worker(env, log_path)
     try:
         connection = redis_server.connect(url)
         wait_for(lambda: Worker.all(connection=connection), 60, "the worker to register")

@@ -321,14 +321,10 @@ def test_unknown_country_means_international_only(country: object) -> None:
 # --- Robustness and speed ------------------------------------------------------------------------
 
 
-def _blns_lines() -> list[str]:
-    return blns_raw()
-
-
 @pytest.mark.parametrize("country", [None, "ID", "VN"])
 def test_big_list_of_naughty_strings(country: str | None, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.ERROR, logger="portal.triage.indicators")
-    for line in _blns_lines():
+    for line in blns_raw():
         result = extract(line, country)
         assert isinstance(result, list)
         assert all(isinstance(found, Indicator) and found.value for found in result)

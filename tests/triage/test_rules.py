@@ -20,7 +20,7 @@ from portal.triage.rules import (
     salary_usd_per_month,
     strip_diacritics,
 )
-from tests.helpers import blns_raw, shared_file
+from tests.helpers import BLNS, shared_file
 from tests.triage.helpers import brute_force_hits
 
 RULE_FILES = ("drug_lexicon", "job_red_flags", "urgency", "extremism")
@@ -288,7 +288,7 @@ def test_word_key_index_finds_exactly_what_running_every_regex_finds() -> None:
         value for name, value in vars(corpus).items() if name.isupper() and isinstance(value, str)
     ]
     texts += [case[1] for case in corpus.URGENT_CASES]
-    texts += [line for line in blns_raw() if line][::7]
+    texts += BLNS.read_text(encoding="utf-8").splitlines()[::7]
     assert len(texts) > 100
     for name in RULE_FILES:
         ruleset = load_ruleset(name)
