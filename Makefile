@@ -7,10 +7,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test browser-deps i18n compile-translations bench bench-deps bench-scale load lint audit lock clean
 
-$(STAMP): pyproject.toml
+# Installs exactly the versions in requirements.lock (as constraints): a fresh clone on a day when
+# newer releases exist gets the same set the tests last passed with. `make lock` refreshes it.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -28,24 +30,10 @@ test: install browser-deps
 	$(MAKE) --no-print-directory lint audit
 	$(PY) -m pytest
 
-# Browser tests drive Debian's Chromium (never a downloaded browser); install it when we can.
+# Browser tests drive Debian's Chromium (never a downloaded browser) with fonts for every script;
+# each is checked and installed on its own (a machine may have Chromium but not the fonts).
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing Debian's chromium for the browser tests"; \
-	    apt-get update -qq >/dev/null && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
-	  else \
-	    echo "note: /usr/bin/chromium is missing, browser tests will be skipped (apt-get install chromium)"; \
-	  fi; \
-	fi
-	@if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then \
-	  if command -v npm >/dev/null; then \
-	    npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; \
-	  else \
-	    echo "note: npm is missing, the axe-core accessibility tests will be skipped"; \
-	  fi; \
-	fi
+	@bash scripts/browser_deps.sh
 
 # The load generator for the page benchmark: Debian's wrk.
 bench-deps:
@@ -86,8 +74,14 @@ audit: install
 	$(PY) scripts/audit.py
 
 # Refresh requirements.lock from the virtualenv after changing pyproject.toml.
-lock: install
-	$(PY) -m pip freeze --exclude-editable | grep -v "^-e " > requirements.lock
+# Refresh requirements.lock: resolve pyproject.toml afresh (newest allowed releases) in a
+# scratch virtualenv, then pin exactly what it installed. Commit the result with its tests.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet '.[dev]'
+	.venv-lock/bin/python -m pip freeze --exclude-editable | grep -v -e "^-e " -e "^waspada[= @]" > requirements.lock
+	rm -rf .venv-lock
 
 lint: install
 	$(PY) -m ruff check portal tests bench scripts

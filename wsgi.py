@@ -1,5 +1,5 @@
-"""Entry point for gunicorn: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`."""
+"""Entry point for gunicorn in a checkout; installed, use `portal.wsgi:app` (the same app)."""
 
-from portal import create_app
+from portal.wsgi import app
 
-app = create_app()
+__all__ = ["app"]

@@ -1,7 +1,13 @@
-"""gunicorn settings for Waspada. The access log format leaves out the client address."""
+"""gunicorn settings for Waspada. The access log format leaves out the client address.
+
+Run from anywhere: `gunicorn -c /path/to/deploy/gunicorn.conf.py portal.wsgi:app` (the app
+comes from the installed package, not from the working directory).
+"""
 
 import os
+import tempfile
 
+wsgi_app = "portal.wsgi:app"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
@@ -12,3 +18,18 @@ graceful_timeout = 30
 accesslog = "-" if os.environ.get("ACCESS_LOG", "1") == "1" else None
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# /metrics adds up every process: each one writes its counters to this folder (set it to
+# the same folder for the triage workers; the deploy guide uses /run/waspada/metrics).
+# Set here, before any worker imports prometheus_client, so all of them inherit it.
+os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"waspada-metrics-{os.getpid()}")
+)
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+
+def child_exit(server, worker):  # noqa: ARG001 - gunicorn's hook signature
+    """A web process that ended leaves its counters behind and stops counting as live."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

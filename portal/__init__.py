@@ -18,11 +18,12 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from portal import errors, i18n, redis_server, security
-from portal.config import Settings
+from portal import compression, errors, i18n, metrics, redis_server, security
+from portal.config import ConfigError, Settings
 from portal.extensions import babel, csrf, db, limiter, migrate
 from portal.i18n import LANGUAGE_NAMES, LOCALES, babel_locale
 from portal.models import MAX_ROW_ID
+from portal.paths import migrations_folder, translations_folder
 from portal.triage.defang import defang
 
 
@@ -39,6 +40,8 @@ def create_app(
     app = Flask(__name__, instance_path=str(instance))
 
     settings = Settings.from_env(environ, instance)
+    if settings.is_production:
+        _require_translations()
     app.extensions["waspada.settings"] = settings
     app.config.update(settings.flask_config())
     _configure_logging(settings.env)
@@ -57,8 +60,20 @@ def create_app(
     _register_blueprints(app)
     _register_cli(app)
     errors.init_app(app)
+    metrics.init_app(app)
+    compression.init_app(app)
     security.init_app(app, production=settings.is_production)
     return app
+
+
+def _require_translations() -> None:
+    """A page in English under /vi/ is worse than no page: refuse to serve without catalogs."""
+    problems = i18n.stale_catalogs(translations_folder())
+    if problems:
+        raise ConfigError(
+            "translations missing or not compiled for " + "; ".join(problems)
+            + ": install the built wheel (pip install .) or run `make compile-translations`"
+        )
 
 
 def _init_extensions(app: Flask, redis_url: str) -> None:
@@ -68,9 +83,7 @@ def _init_extensions(app: Flask, redis_url: str) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
-    migrate.init_app(
-        app, db, directory=str(Path(__file__).parent.parent / "migrations"), render_as_batch=True
-    )
+    migrate.init_app(app, db, directory=str(migrations_folder()), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=babel_locale)
     i18n.init_app(app)
@@ -128,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(checker.bp)
     app.register_blueprint(support.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(staff_auth.bp)
     app.register_blueprint(staff_queue.bp)
     app.register_blueprint(warnings.bp)
@@ -141,6 +155,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from portal.demo import demo_cli
     from portal.jobs.cli import triage_cli
+    from portal.ops_cli import ops_cli
     from portal.public.support.cli import support_cli
     from portal.staff.auth.cli import staff_cli
 
@@ -148,6 +163,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(support_cli)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(ops_cli)
 
 
 def _configure_logging(env: str) -> None:

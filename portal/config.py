@@ -6,11 +6,15 @@ only outside production; production refuses to start without real settings.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from portal.paths import translations_folder
 
 ENVIRONMENTS = ("development", "testing", "production")
 
@@ -64,6 +68,7 @@ class Settings:
     follow_up_minutes: int = 30
     quick_exit_url: str = "https://www.google.com/"
     public_base_url: str = "http://127.0.0.1:5000"
+    metrics_token: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -98,8 +103,9 @@ class Settings:
             ]
             if missing:
                 raise ConfigError(f"production needs {', '.join(missing)} to be set")
-            if len(secret_key) < 32:
-                raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+            _require_strong_secret("SECRET_KEY", secret_key)
+            if _is_example(environ.get("RECEIPT_SALT", "")):
+                raise ConfigError(f"RECEIPT_SALT is an example value; generate one: {_GENERATE}")
             if not database_url.startswith(("postgresql", "postgres")):
                 raise ConfigError("production needs a PostgreSQL DATABASE_URL")
         else:
@@ -133,6 +139,7 @@ class Settings:
             stale_after_seconds=_int(environ, "TRIAGE_STALE_AFTER", 600, minimum=1),
             quick_exit_url=environ.get("QUICK_EXIT_URL", "https://www.google.com/"),
             public_base_url=environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+            metrics_token=_metrics_token(environ, production),
         )
 
     def flask_config(self) -> dict[str, object]:
@@ -144,14 +151,16 @@ class Settings:
             "MAX_CONTENT_LENGTH": self.max_request_bytes,
             "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
             "WTF_CSRF_TIME_LIMIT": 4 * 3600,
-            "WTF_CSRF_SSL_STRICT": False,
+            # On HTTPS a POST must also carry a same-origin Referer (Referrer-Policy same-origin
+            # sends it); the test client speaks http, where the check does not apply.
+            "WTF_CSRF_SSL_STRICT": True,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.is_production,
             "PREFERRED_URL_SCHEME": "https" if self.is_production else "http",
             "TESTING": self.env == "testing",
             "BABEL_DEFAULT_LOCALE": "id",
-            "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent.parent / "translations"),
+            "BABEL_TRANSLATION_DIRECTORIES": str(translations_folder()),
             "RATELIMIT_HEADERS_ENABLED": False,
             "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
             "RATELIMIT_SWALLOW_ERRORS": True,
@@ -175,6 +184,53 @@ def _int(environ: Mapping[str, str], name: str, default: int, *, minimum: int) -
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}")
     return value
+
+
+# Values published in this repository (deploy/env.example, the README): whoever read them can
+# sign a staff session cookie, so a key that contains one is no secret at all.
+EXAMPLE_SECRETS = ("change-me", "changeme", "example", "your-secret", "secret-key-here")
+MIN_SECRET_BITS = 128
+
+
+def secret_strength_bits(value: str) -> float:
+    """A deliberately simple estimate: Shannon entropy of the characters times the length.
+
+    A key from `secrets.token_urlsafe(48)` scores about 350; a sentence or a repeated pattern
+    scores far less, whatever its length."""
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    per_char = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+    return per_char * len(value)
+
+
+def _require_strong_secret(name: str, value: str) -> None:
+    """Refuse published example values, short keys and keys too regular to be random."""
+    if _is_example(value):
+        raise ConfigError(f"{name} is an example value; generate one: {_GENERATE}")
+    if len(value) < 32:
+        raise ConfigError(f"{name} must be at least 32 characters in production; {_GENERATE}")
+    classes = sum(
+        any(test(ch) for ch in value)
+        for test in (str.islower, str.isupper, str.isdigit, lambda ch: not ch.isalnum())
+    )
+    if classes < 2 or secret_strength_bits(value) < MIN_SECRET_BITS:
+        raise ConfigError(f"{name} is not random enough (under {MIN_SECRET_BITS} bits); {_GENERATE}")
+
+
+def _is_example(value: str) -> bool:
+    return any(example in value.lower() for example in EXAMPLE_SECRETS)
+
+
+_GENERATE = 'python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+def _metrics_token(environ: Mapping[str, str], production: bool) -> str:
+    """Optional bearer token for scraping /metrics from another host; a short one is a guess away."""
+    token = environ.get("METRICS_TOKEN", "").strip()
+    if token and production and len(token) < 32:
+        raise ConfigError("METRICS_TOKEN must be at least 32 characters in production")
+    return token
 
 
 def _development_secret(instance_path: Path) -> str:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from portal import metrics
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
@@ -68,11 +70,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> tuple[str, int]:
+        if request.method == "POST":
+            metrics.count_refusal(400)
         return render_error(400, *CSRF_MESSAGE)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
+        if isinstance(error, RateLimitExceeded):
+            metrics.count_refusal(429, getattr(error.limit, "scope", None))
         return render_error(code if code in MESSAGES else 400)
 
     @app.errorhandler(OperationalError)

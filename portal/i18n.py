@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import phonenumbers
 from flask import Blueprint, abort, g, request
@@ -72,6 +73,20 @@ def best_locale() -> str:
 def catalog_dir(code: str) -> str:
     """The translations/ folder of a locale (Filipino's is 'fil')."""
     return BABEL_LOCALE.get(code, code)
+
+
+def stale_catalogs(folder: Path) -> list[str]:
+    """Each locale whose compiled catalog is missing, or older than the .po beside it (a checkout
+    where someone edited a translation and did not compile it), with the reason."""
+    problems = []
+    for code in LOCALES:
+        messages = folder / catalog_dir(code) / "LC_MESSAGES"
+        mo, po = messages / "messages.mo", messages / "messages.po"
+        if not mo.is_file():
+            problems.append(f"{code} (no {mo})")
+        elif po.is_file() and po.stat().st_mtime > mo.stat().st_mtime:
+            problems.append(f"{code} ({mo} is older than its .po)")
+    return problems
 
 
 def babel_locale() -> str:

@@ -7,7 +7,7 @@ from portal.config import ConfigError, Settings
 
 PRODUCTION = {
     "WASPADA_ENV": "production",
-    "SECRET_KEY": "k" * 40,
+    "SECRET_KEY": "Vx3-production-test-key_9qL2mZ7rT4wK8pN1sD6f",
     "DATABASE_URL": "postgresql://waspada@db/waspada",
     "REDIS_URL": "redis://cache:6379/0",
 }

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, or_
 
+from portal import metrics
 from portal.extensions import db
 from portal.jobs.queue import enqueue_triage_after_commit
 from portal.models import Tip, TriageState, utcnow
@@ -42,6 +43,8 @@ def sweep(now: datetime | None = None) -> int:
         total += len(queued)
         # Queued tips leave the selection, so a full batch means there may be more.
         if len(ids) < BATCH or len(queued) < len(ids):
+            if total:
+                metrics.SWEEPER_REQUEUED.inc(total)
             return total
 
 

@@ -9,9 +9,11 @@ import time
 import redis
 from flask import Flask
 from rq import Worker
-from rq.exceptions import StopRequested
+from rq.exceptions import NoSuchJobError, StopRequested
+from rq.job import Job, JobStatus
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal import metrics
 from portal.extensions import db
 from portal.jobs.queue import get_queue, get_redis
 from portal.jobs.sweeper import sweep
@@ -31,6 +33,12 @@ class TriageWorker(Worker):
         # the parent's session, and each side breaks the other's prepared statements.
         db.session.remove()
         super().fork_work_horse(job, queue)
+
+    def execute_job(self, job, queue):  # type: ignore[no-untyped-def]
+        super().execute_job(job, queue)
+        # Counted here, in the parent, once the horse is gone: a horse that counted would
+        # leave one metrics file per job in the multiprocess folder.
+        _count_job(job)
 
     def handle_warm_shutdown_request(self) -> None:
         self.stopping = True
@@ -60,6 +68,27 @@ class TriageWorker(Worker):
             db.session.remove()
         if queued:
             log.info("sweep queued %d tip(s)", queued)
+
+
+def _count_job(job: Job) -> None:
+    """done, failed (no retry left) or retried, and how long it ran."""
+    try:
+        status = job.get_status(refresh=True)
+        job.refresh()
+    except (NoSuchJobError, redis.RedisError, OSError):
+        return
+    outcome = {
+        JobStatus.FINISHED: "done",
+        JobStatus.FAILED: "failed",
+        JobStatus.SCHEDULED: "retried",
+        JobStatus.QUEUED: "retried",
+    }.get(status)
+    if outcome is None:
+        return
+    seconds = None
+    if job.started_at and job.ended_at:
+        seconds = (job.ended_at - job.started_at).total_seconds()
+    metrics.triage_job_finished(outcome, seconds)
 
 
 def warm_up() -> None:

@@ -4,14 +4,11 @@ sends. Needs the real services (TEST_DATABASE_URL / TEST_REDIS_URL, as `.ci/run`
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import subprocess
 import sys
-import urllib.error
-import urllib.parse
 import urllib.request
-from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
@@ -19,96 +16,36 @@ import redis as redis_lib
 from rq import Queue, Worker
 from sqlalchemy import create_engine, text
 
+from tests.deploy.conftest import CANARY, Browser, tokens
+from tests.deploy.conftest import report as send_report
 from tests.helpers import free_port, stop_process_groups, wait_for
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent.parent
-CANARY = "203.0.113."  # TEST-NET-3: the client addresses the "proxy" reports
-DATABASE = "waspada_deploy_test"
-
-
-@pytest.fixture
-def services():
-    database_url = os.environ.get("TEST_DATABASE_URL")
-    redis_url = os.environ.get("TEST_REDIS_URL")
-    if not (database_url and redis_url):
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must test the production shape: PostgreSQL and Redis are needed")
-        pytest.skip("needs TEST_DATABASE_URL and TEST_REDIS_URL")
-    server = create_engine(
-        database_url.replace("postgresql://", "postgresql+psycopg://", 1),
-        isolation_level="AUTOCOMMIT",
-    )
-    with server.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {DATABASE}"))
-    own_db = urllib.parse.urlsplit(database_url)._replace(path=f"/{DATABASE}").geturl()
-    own_redis = re.sub(r"/\d+$", "", redis_url) + "/14"
-    redis = redis_lib.Redis.from_url(own_redis)
-    redis.flushdb()
-    yield own_db, own_redis
-    redis.flushdb()
-    with server.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-    server.dispose()
-
-
-class Browser:
-    """A phone behind the proxy: keeps its cookies (Secure ones too: TLS ended at the
-    proxy) and arrives with the headers the proxy adds."""
-
-    def __init__(self, address: str) -> None:
-        self.address = address
-        self.cookies: dict[str, str] = {}
-
-    def request(self, url: str, data: dict[str, str] | None = None) -> tuple[int, str, dict]:
-        headers = {
-            "X-Forwarded-For": self.address,
-            "X-Forwarded-Proto": "https",
-            "Accept-Language": "en",
-        }
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(url, data=body, headers=headers)
-        opener = urllib.request.build_opener(_NoRedirect)
-        try:
-            response = opener.open(request, timeout=30)
-        except urllib.error.HTTPError as error:
-            response = error
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                self.cookies[name] = morsel.value
-        return response.status, response.read().decode(), dict(response.headers)
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003
-        return None
-
-
-def _tokens(html: str) -> dict[str, str]:
-    found = {}
-    for name in ("csrf_token", "form_token"):
-        match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html)
-        if match:
-            found[name] = match.group(1)
-    return found
+METRICS_TOKEN = "metrics-token-for-the-deploy-test-0123456789"
 
 
 def _report(browser: Browser, web: str, number: int) -> tuple[int, str | None]:
-    status, page, _ = browser.request(f"{web}/en/report/drugs")
-    assert status == 200
-    status, _, headers = browser.request(
-        f"{web}/en/report/drugs",
-        {**_tokens(page), "description": f"Deploy test {number}: jual sabu t.me/toko_{number}"},
-    )
-    if status != 303:
-        return status, None
-    assert headers["Location"].endswith("/en/report/done")
-    _, done, _ = browser.request(f"{web}/en/report/done")
-    code = re.search(r'id="receipt-code">([^<]*)<', done)
-    return status, code.group(1) if code else None
+    return send_report(browser, web, f"Deploy test {number}: jual sabu t.me/toko_{number}")
+
+
+def _scrape(web: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(f"{web}/metrics", headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+
+
+def _samples(exposition: str) -> dict[str, float]:
+    """'name{labels}' -> value, for the portal's own series."""
+    found = {}
+    for line in exposition.splitlines():
+        if line.startswith("waspada_"):
+            name, _, value = line.rpartition(" ")
+            found[name] = float(value)
+    return found
 
 
 def test_two_web_processes_and_two_workers_on_one_database_and_redis(services, tmp_path):
@@ -126,6 +63,9 @@ def test_two_web_processes_and_two_workers_on_one_database_and_redis(services, t
         "WEB_CONCURRENCY": "1",
         "TRIAGE_SWEEP_INTERVAL": "2",
         "PYTHONPATH": str(ROOT),
+        "METRICS_TOKEN": METRICS_TOKEN,
+        # One folder for every process, so /metrics on either web process adds all up.
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
     }
     flask = [sys.executable, "-m", "flask", "--app", "portal"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -150,7 +90,7 @@ def test_two_web_processes_and_two_workers_on_one_database_and_redis(services, t
             webs.append(f"http://127.0.0.1:{port}")
             start(
                 f"web{number}",
-                [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
+                [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "portal.wsgi:app"],
                 {"BIND": f"127.0.0.1:{port}"},
             )
             start(f"worker{number}", [*flask, "triage", "worker"])
@@ -187,8 +127,12 @@ def test_two_web_processes_and_two_workers_on_one_database_and_redis(services, t
         # A receipt from one process opens the report on the other.
         reader = Browser(f"{CANARY}50")
         _, page, _ = reader.request(f"{webs[1]}/en/follow-up")
+        wrong = "1111 2222 3333 4444"
+        status, _, _ = reader.request(f"{webs[1]}/en/follow-up", {**tokens(page), "code": wrong})
+        assert status == 400
+        _, page, _ = reader.request(f"{webs[1]}/en/follow-up")
         status, _, _ = reader.request(
-            f"{webs[1]}/en/follow-up", {**_tokens(page), "code": codes[0]}
+            f"{webs[1]}/en/follow-up", {**tokens(page), "code": codes[0]}
         )
         assert status == 303
         _, page, _ = reader.request(f"{webs[1]}/en/follow-up")
@@ -219,6 +163,7 @@ def test_two_web_processes_and_two_workers_on_one_database_and_redis(services, t
         assert all(worker.successful_job_count > 0 for worker in workers), [
             worker.successful_job_count for worker in workers
         ]
+        metrics = _check_metrics(webs, total, tmp_path / "metrics")
         redis_text = " ".join(
             f"{key!r} {redis.dump(key)!r}" for key in redis.scan_iter(count=1000)
         )
@@ -227,5 +172,63 @@ def test_two_web_processes_and_two_workers_on_one_database_and_redis(services, t
 
     log_text = "\n".join(path.read_text(errors="replace") for path in logs.iterdir())
     assert '"POST /en/report/drugs" 303' in log_text  # the access log is on
-    for place, content in (("database", dump), ("redis", redis_text), ("logs", log_text)):
+    places = (("database", dump), ("redis", redis_text), ("logs", log_text), ("metrics", metrics))
+    for place, content in places:
         assert CANARY not in content, f"a client address reached the {place}"
+
+
+def _check_metrics(webs: list[str], total: int, folder: Path) -> str:
+    """Both web processes report the same totals, counted in four processes; only the
+    operator may read them."""
+
+    def triage_counted() -> bool:
+        return _samples(_scrape(webs[0])[1]).get(
+            'waspada_triage_jobs_total{outcome="done"}', 0
+        ) == total
+
+    wait_for(triage_counted, 30, "the workers' triage counts in /metrics")
+    scrapes = []
+    for web in webs:
+        status, body = _scrape(web)
+        assert status == 200
+        scrapes.append(_samples(body))
+    first, second = scrapes
+    assert _same_counters(first, second), (first, second)
+    assert first['waspada_reports_accepted_total{category="drugs"}'] == total
+    assert first['waspada_reports_refused_total{category="drugs",reason="rate_limited"}'] == 1
+    assert first['waspada_rate_limit_refusals_total{limit="submission"}'] == 1
+    assert first['waspada_follow_up_logins_total{outcome="accepted"}'] == 1
+    assert first['waspada_follow_up_logins_total{outcome="wrong_code"}'] == 1
+    assert first['waspada_triage_job_duration_seconds_count'] == total
+    assert first["waspada_oldest_untriaged_tip_age_seconds"] == 0
+    assert first["waspada_triage_queue_depth"] == 0
+    assert first['waspada_http_responses_total{status_class="3xx"}'] >= total + 1
+    # Added up from both web processes and both workers (one file per process).
+    writers = {name.rsplit("_", 1)[-1] for name in os.listdir(folder) if name.startswith("counter_")}
+    assert len(writers) >= 4, sorted(os.listdir(folder))
+
+    # Through the proxy (an outside address), without the token: no such page.
+    outsider = Browser(f"{CANARY}7").open(f"{webs[0]}/metrics")
+    assert outsider.status == 404
+    assert "waspada_" not in outsider.read().decode()
+    wrong = Browser(f"{CANARY}7").open(
+        f"{webs[0]}/metrics", headers={"Authorization": "Bearer not-the-token"}
+    )
+    assert wrong.status == 404
+    with_token = Browser(f"{CANARY}7").open(
+        f"{webs[1]}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+    )
+    assert with_token.status == 200
+    body = with_token.read().decode()
+    assert "waspada_reports_accepted_total" in body
+    for forbidden in ("Deploy test", "toko_", "sabu"):
+        assert forbidden not in body
+    return json.dumps(scrapes) + body
+
+
+def _same_counters(first: dict[str, float], second: dict[str, float]) -> bool:
+    """Counters agree; the scrape itself (2xx responses) may differ by the scrapes between."""
+    keys = {k for k in first if "http_responses" not in k} | {
+        k for k in second if "http_responses" not in k
+    }
+    return all(first.get(k) == second.get(k) for k in keys)

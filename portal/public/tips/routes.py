@@ -10,6 +10,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from portal import metrics
 from portal.extensions import db, limiter
 from portal.i18n import localized_blueprint
 from portal.models import Category, Tip
@@ -59,11 +60,17 @@ def report(category: str) -> str | Response | tuple[str, int]:
         form.form_token.data = secrets.token_urlsafe(24)
         return render_template("tips/report.html", form=form, category=category)
     if not form.validate():
+        metrics.report_refused(category, "invalid")
         return render_template("tips/report.html", form=form, category=category), 400
     images = _clean_images(form)
     if images is None:
+        metrics.report_refused(category, "image")
         return render_template("tips/report.html", form=form, category=category), 400
     receipt = services.submit_tip(_new_tip(form, category, images), form.form_token.data)
+    if receipt.duplicate:
+        metrics.report_refused(category, "duplicate")
+    else:
+        metrics.report_accepted(category)
     session["receipt"] = {
         "code": receipt.code,
         "until": time.time() + 15 * 60,
@@ -110,16 +117,20 @@ def follow_up() -> str | Response | tuple[str, int]:
     if request.method == "GET":
         return render_template("tips/follow_up.html", form=form)
     if not form.validate():
+        metrics.follow_up_login("invalid")
         return render_template("tips/follow_up.html", form=form), 400
     if receipts.normalise(form.code.data or "") is None:
+        metrics.follow_up_login("invalid")
         form.code.errors = [_("A receipt code has 16 digits. Please check it and try again.")]
         return render_template("tips/follow_up.html", form=form), 400
     found = services.find_tip_by_receipt(form.code.data or "")
     if found is None:
+        metrics.follow_up_login("wrong_code")
         form.code.errors = [
             _("We could not find a report with this code. Please check the digits and try again.")
         ]
         return render_template("tips/follow_up.html", form=form), 400
+    metrics.follow_up_login("accepted")
     minutes = services.settings().follow_up_minutes
     session["follow_up"] = {"tip": found.id, "until": time.time() + minutes * 60}
     return redirect(url_for(".follow_up"), code=303)
