@@ -28,6 +28,15 @@ os.environ.setdefault(
 os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 
+def on_starting(server):
+    """Check the portal's settings once, in the master: an unsafe or incomplete production
+    setup (example secret key, a language without its catalog) ends here, in one line."""
+    if str(getattr(server.app, "app_uri", "") or wsgi_app).startswith(("portal", "wsgi")):
+        from portal.preflight import preflight
+
+        preflight()
+
+
 def child_exit(server, worker):  # noqa: ARG001 - gunicorn's hook signature
     """A web process that ended leaves its counters behind and stops counting as live."""
     from prometheus_client import multiprocess

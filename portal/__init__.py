@@ -32,16 +32,9 @@ def create_app(
 ) -> Flask:
     """Build the application from the environment (os.environ unless given)."""
     environ = os.environ if environ is None else environ
-    instance = Path(
-        instance_path
-        or environ.get("WASPADA_INSTANCE")
-        or Path(__file__).resolve().parent.parent / "instance"
-    )
-    app = Flask(__name__, instance_path=str(instance))
+    settings = check_settings(environ, instance_path)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
 
-    settings = Settings.from_env(environ, instance)
-    if settings.is_production:
-        _require_translations()
     app.extensions["waspada.settings"] = settings
     app.config.update(settings.flask_config())
     _configure_logging(settings.env)
@@ -55,7 +48,7 @@ def create_app(
             x_host=1,
         )
 
-    redis_url = settings.redis_url or redis_server.embedded_url(instance)
+    redis_url = settings.redis_url or redis_server.embedded_url(settings.instance_path)
     _init_extensions(app, redis_url)
     _register_blueprints(app)
     _register_cli(app)
@@ -64,6 +57,21 @@ def create_app(
     compression.init_app(app)
     security.init_app(app, production=settings.is_production)
     return app
+
+
+def check_settings(
+    environ: Mapping[str, str], instance_path: str | os.PathLike[str] | None = None
+) -> Settings:
+    """The validated settings, or ConfigError saying in one line what makes them unsafe."""
+    instance = Path(
+        instance_path
+        or environ.get("WASPADA_INSTANCE")
+        or Path(__file__).resolve().parent.parent / "instance"
+    )
+    settings = Settings.from_env(environ, instance)
+    if settings.is_production:
+        _require_translations()
+    return settings
 
 
 def _require_translations() -> None:

@@ -68,9 +68,10 @@ class Browser:
             **(headers or {}),
         }
         if data is not None:
-            # A browser posting a form of this site says so (Referrer-Policy: same-origin);
+            # A browser posting a form of this site says so (Referrer-Policy: same-origin),
+            # with the https address it sees (TLS ends at the proxy);
             # on HTTPS, Flask-WTF refuses a POST without it.
-            sent.setdefault("Referer", url)
+            sent.setdefault("Referer", "https://" + url.split("://", 1)[1])
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = urllib.parse.urlencode(data).encode() if data is not None else None
