@@ -99,6 +99,7 @@ def main() -> None:
         "WASPADA_ENV": "development",
         "WASPADA_INSTANCE": str(workdir),
         "RATE_LIMIT_SUBMISSION": "1000000 per minute",
+        "RATE_LIMIT_SUBMISSION_GLOBAL": "1000000 per minute",
         "PYTHONPATH": str(ROOT),
     }
     if os.environ.get("BENCH_DATABASE_URL"):
@@ -126,7 +127,7 @@ def main() -> None:
 
         hello_port, portal_port = free_port(), free_port()
         hello = gunicorn("bench.hello_app:app", hello_port, env)
-        portal = gunicorn("wsgi:app", portal_port, env)
+        portal = gunicorn("portal.wsgi:app", portal_port, env)
         # Rounds alternate baseline and portal, so drift in machine load hits both alike.
         for _ in range(ROUNDS):
             baseline = wrk(f"http://127.0.0.1:{hello_port}/")

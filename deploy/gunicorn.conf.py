@@ -17,6 +17,8 @@ graceful_timeout = 30
 # No %(h)s (remote address) and no %(a)s / %(f)s: nothing that identifies a reporter.
 accesslog = "-" if os.environ.get("ACCESS_LOG", "1") == "1" else None
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# The token of a one-time setup link never reaches the log, whatever the format says.
+logger_class = "portal.access_log.PrivateAccessLogger"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 # /metrics adds up every process: each one writes its counters to this folder (set it to

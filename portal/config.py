@@ -11,7 +11,7 @@ import os
 import secrets
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from portal.paths import translations_folder
@@ -25,11 +25,27 @@ class ConfigError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class RateLimits:
-    """Named limits per endpoint, in Flask-Limiter's notation."""
+    """Named limits per endpoint, in Flask-Limiter's notation.
+
+    Each client (an IPv4 address or an IPv6 /64) has its own count; a `_global` ceiling counts
+    everyone together, so that many clients cannot add up to more than the site can take.
+    """
 
     submission: str = "6 per minute;30 per hour"
     follow_up_login: str = "5 per minute;20 per hour"
     follow_up_reply: str = "10 per minute;60 per hour"
+    checker: str = "10 per minute;60 per hour"
+    submission_global: str = "300 per minute"
+    follow_up_login_global: str = "300 per minute"
+    follow_up_reply_global: str = "300 per minute"
+    # A long offer takes the checker ~0.3 s: this keeps it under about half a CPU.
+    checker_global: str = "120 per minute"
+
+
+# Tests send hundreds of forms from one address within seconds; a test of a limit sets it.
+TESTING_RATE_LIMITS = RateLimits(
+    **{limit.name: "100000 per minute" for limit in fields(RateLimits)}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +78,10 @@ class Settings:
     max_images: int = 5
     max_image_bytes: int = 10 * 1024 * 1024
     max_image_pixels: int = 40_000_000
+    # Pixels decoded for one request, all images together: five 20-megapixel photos.
+    max_request_pixels: int = 100_000_000
+    image_work_slots: int = 2  # requests per process decoding images at the same time
+    image_work_wait_seconds: float = 5.0
     triage_queue: str = "triage"
     sweep_interval_seconds: int = 60
     stale_after_seconds: int = 600
@@ -118,11 +138,22 @@ class Settings:
 
         receipt_salt = environ.get("RECEIPT_SALT") or f"waspada-receipt:{secret_key}"
         upload_dir = Path(environ.get("UPLOAD_DIR") or instance_path / "uploads")
-        defaults = RateLimits()
+        defaults = TESTING_RATE_LIMITS if env == "testing" else RateLimits()
         rate_limits = RateLimits(
             submission=environ.get("RATE_LIMIT_SUBMISSION", defaults.submission),
             follow_up_login=environ.get("RATE_LIMIT_FOLLOW_UP_LOGIN", defaults.follow_up_login),
             follow_up_reply=environ.get("RATE_LIMIT_FOLLOW_UP_REPLY", defaults.follow_up_reply),
+            checker=environ.get("RATE_LIMIT_CHECKER", defaults.checker),
+            submission_global=environ.get(
+                "RATE_LIMIT_SUBMISSION_GLOBAL", defaults.submission_global
+            ),
+            follow_up_login_global=environ.get(
+                "RATE_LIMIT_FOLLOW_UP_LOGIN_GLOBAL", defaults.follow_up_login_global
+            ),
+            follow_up_reply_global=environ.get(
+                "RATE_LIMIT_FOLLOW_UP_REPLY_GLOBAL", defaults.follow_up_reply_global
+            ),
+            checker_global=environ.get("RATE_LIMIT_CHECKER_GLOBAL", defaults.checker_global),
         )
         return cls(
             env=env,
@@ -155,7 +186,9 @@ class Settings:
             # sends it); the test client speaks http, where the check does not apply.
             "WTF_CSRF_SSL_STRICT": True,
             "SESSION_COOKIE_HTTPONLY": True,
-            "SESSION_COOKIE_SAMESITE": "Lax",
+            # Strict: a link from another site arrives without the cookie, so it cannot make
+            # a signed-in staff member's browser open (and so mark as read) a tip.
+            "SESSION_COOKIE_SAMESITE": "Strict",
             "SESSION_COOKIE_SECURE": self.is_production,
             "PREFERRED_URL_SCHEME": "https" if self.is_production else "http",
             "TESTING": self.env == "testing",
@@ -168,9 +201,11 @@ class Settings:
 
 
 def _engine_options(database_url: str) -> dict[str, object]:
+    # hide_parameters: a database error's message never carries the values of its statement
+    # (tip text, identifiers), wherever that message ends up (logs, the job registry).
     if database_url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5, "hide_parameters": True}
 
 
 def _int(environ: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:

@@ -44,7 +44,17 @@ if MULTIPROCESS_DIR:
 CATEGORIES = tuple(category.value for category in Category)
 REPORT_REFUSALS = ("invalid", "image", "rate_limited", "expired_form", "duplicate")
 FOLLOW_UP_REFUSALS = ("invalid", "wrong_code", "rate_limited", "expired_form")
-LIMITS = ("submission", "follow-up-login", "follow-up-reply", "staff-login")
+LIMITS = (
+    "submission",
+    "follow-up-login",
+    "follow-up-reply",
+    "staff-login",
+    "checker",
+    "submission-global",
+    "follow-up-login-global",
+    "follow-up-reply-global",
+    "checker-global",
+)
 
 REPORTS_ACCEPTED = Counter(
     "waspada_reports_accepted_total", "Reports stored, by category.", ["category"]

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -260,3 +261,25 @@ class Note(db.Model):
     )
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ServerSession(db.Model):
+    """What a cookie is allowed to do, kept on the server: a staff sign-in, a receipt waiting to
+    be read once, or a reporter's follow-up view. The cookie carries only a random token; this
+    row is found by its SHA-256, so ending a session here ends every copy of the cookie."""
+
+    __tablename__ = "server_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    staff_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    tip_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tips.id", ondelete="CASCADE"), index=True
+    )
+    # The receipt code, sealed with a key derived from the cookie's token: neither a copy of
+    # the database nor the cookie alone can read it.
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

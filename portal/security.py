@@ -9,12 +9,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import ipaddress
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request, session
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -47,9 +48,25 @@ NO_STORE = "private, no-store"
 
 
 def rate_limit_key() -> str:
-    """An HMAC of the client address under today's salt: enough to count, useless to trace."""
-    address = (request.remote_addr or "unknown").encode()
-    return hmac.new(_daily_salt(), address, hashlib.sha256).hexdigest()[:32]
+    """An HMAC of the client's network under today's salt: enough to count, useless to trace.
+
+    One IPv6 client is handed a whole /64, so its addresses share one count; an IPv4 address
+    (also when written as IPv4-mapped IPv6) counts on its own.
+    """
+    network = _client_network(request.remote_addr or "unknown").encode()
+    return hmac.new(_daily_salt(), network, hashlib.sha256).hexdigest()[:32]
+
+
+def _client_network(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)
 
 
 def _daily_salt() -> bytes:
@@ -77,6 +94,10 @@ def cacheable(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if session.get("_flashes"):
+            # This visitor has a message waiting ("your message was added"): the page is
+            # theirs alone, neither served from nor stored in any cache.
+            return view(*args, **kwargs)
         g.cacheable = True
         cache: dict[str, tuple[float, Any]] = current_app.extensions.setdefault(
             "waspada.page_cache", {}

@@ -34,9 +34,8 @@ def test_pages_have_no_inline_script_or_style_and_nothing_from_other_hosts(clien
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
     assert "<style" not in html and " style=" not in html
     for attribute in re.findall(r'(?:src|href|action)="([^"]+)"', html):
-        if attribute.startswith(("http://", "https://", "//")):
-            # The only outside address on a page is the quick-exit link, which is never loaded.
-            assert "data-quick-exit" in html and attribute.startswith("https://www.google.com")
+        # Not even the quick-exit link: it goes through /exit, which then leaves.
+        assert not attribute.startswith(("http://", "https://", "//")), attribute
 
 
 def test_quick_exit_is_on_every_public_page_and_works_without_javascript(client):
@@ -44,7 +43,10 @@ def test_quick_exit_is_on_every_public_page_and_works_without_javascript(client)
         html = client.get(url).text
         link = re.search(r'<a class="quick-exit" href="([^"]+)" rel="noreferrer noopener"', html)
         assert link, url
-        assert link.group(1).startswith("https://")
+        assert link.group(1) == "/exit"
+    leaving = client.get("/exit")
+    assert leaving.status_code == 303
+    assert leaving.headers["Location"].startswith("https://")
 
 
 def test_pages_with_forms_are_never_cached_and_pages_without_are(client):

@@ -73,10 +73,14 @@ def triage_tip(tip_id: int) -> str:
             return "already done"
         try:
             results = _run_pipeline(TipView(*fields))
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - recorded by kind, then raised again
             db.session.rollback()
-            _record_failure(tip_id, attempts + 1, error)
-            raise
+            reason = failure_reason(error)
+            _record_failure(tip_id, attempts + 1, reason)
+            # RQ keeps the exception (failed-job registry, 7 days) and the worker logs it: an
+            # error raised from tip text (a database error quoting a value, a pattern error
+            # echoing its input) must reach neither, so only its kind travels on.
+            raise TriageFailed(reason) from None
         save_results(tip_id, results, attempts + 1)
         db.session.commit()
         return "done"
@@ -146,7 +150,19 @@ def triage_text(tip: TipView | Tip) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def _record_failure(tip_id: int, attempts: int, error: Exception) -> None:
+class TriageFailed(RuntimeError):
+    """A triage job failed; the message names the kind of error, never its content."""
+
+
+def failure_reason(error: Exception) -> str:
+    """What staff and logs may know of an error: its class and, for a database error, its
+    SQLSTATE code (e.g. "IntegrityError 23505"); never its message, which may quote tip text."""
+    reason = type(error).__name__
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return f"{reason} {sqlstate}" if isinstance(sqlstate, str) else reason
+
+
+def _record_failure(tip_id: int, attempts: int, reason: str) -> None:
     """Keep the error for staff; the tip becomes `failed` only when no retry is left."""
     job = get_current_job()
     retries_left = (job.retries_left or 0) if job is not None else 0
@@ -157,7 +173,7 @@ def _record_failure(tip_id: int, attempts: int, error: Exception) -> None:
         .values(
             triage_attempts=attempts,
             triage_state=state,
-            triage_error=f"{type(error).__name__}: {error}"[:2000],
+            triage_error=reason[:2000],
             triage_state_changed_at=utcnow(),
         )
     )

@@ -6,10 +6,12 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
+from portal import sessions
 from portal.extensions import db
 from portal.staff.models import AuditEvent, Role, StaffUser
 
@@ -67,16 +69,29 @@ def current_staff() -> StaffUser | None:
 
 
 def sign_in(user: StaffUser) -> None:
-    """Start a staff session (after password and TOTP both passed)."""
+    """Start a staff session (after password and TOTP both passed). The caller commits."""
     now = time.time()
+    sign_out()
     session.clear()
+    token = sessions.start(
+        sessions.STAFF, timedelta(minutes=IDLE_MINUTES), staff_user_id=user.id
+    )
     session[SESSION_KEY] = {
+        "sid": token,
         "uid": user.id,
         "ver": user.session_version,
         "auth_at": now,
         "seen": now,
         "started": now,
     }
+
+
+def sign_out() -> None:
+    """End this browser's staff session on the server too: a copy of the cookie made before
+    is worth nothing after. The caller commits."""
+    state = session.get(SESSION_KEY) or {}
+    sessions.end(state.get("sid"))
+    session.pop(SESSION_KEY, None)
 
 
 def refresh_auth() -> None:
@@ -132,9 +147,19 @@ def _session_user() -> StaffUser | None:
         return None
     if now - state.get("started", 0) > MAX_SESSION_HOURS * 3600:
         return None
-    user = db.session.get(StaffUser, state.get("uid"))
+    record = sessions.find(state.get("sid"), sessions.STAFF)  # idle or ended: gone
+    if record is None or record.staff_user_id != state.get("uid"):
+        return None
+    user = db.session.get(StaffUser, record.staff_user_id)
     if user is None or not user.active or user.session_version != state.get("ver"):
         return None
-    if now - state["seen"] > 60:  # refresh the idle clock, at most once a minute
+    if now - state.get("seen", 0) > 60:  # refresh the idle clock, at most once a minute
         session[SESSION_KEY] = {**state, "seen": now}
+        ends = min(
+            datetime.fromtimestamp(now, UTC) + timedelta(minutes=IDLE_MINUTES),
+            datetime.fromtimestamp(state.get("started", now), UTC)
+            + timedelta(hours=MAX_SESSION_HOURS),
+        )
+        sessions.extend(record, ends)
+        db.session.commit()
     return user

@@ -22,7 +22,8 @@ def test_a_failing_job_is_retried_then_leaves_the_tip_failed_with_the_error(
         worker.work(burst=True)
         tip = db.session.scalar(db.select(Tip))
         assert tip.triage_state == TriageState.FAILED
-        assert tip.triage_error == "RuntimeError: lexicon file unreadable"
+        # The kind of error only: a message may quote tip text (security review, finding 11).
+        assert tip.triage_error == "RuntimeError"
         assert tip.triage_attempts == 2  # the first try and one retry
         assert tip.description == "x"  # the tip itself is untouched
 
@@ -37,4 +38,4 @@ def test_a_failed_attempt_with_retries_left_keeps_the_tip_queued(
         worker.work(burst=True)  # the retry is scheduled 10 s later, after this burst
         tip = db.session.scalar(db.select(Tip))
         assert tip.triage_state == TriageState.QUEUED
-        assert "lexicon file unreadable" in tip.triage_error
+        assert tip.triage_error == "RuntimeError"

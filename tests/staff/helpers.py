@@ -53,3 +53,16 @@ def staff_client(app, role: str, username: str | None = None):
     client = app.test_client()
     assert sign_in(client, app, username).status_code == 303
     return client
+
+
+def finish_setup(client, link: str, page_text: str, secret: str):
+    """Complete a setup page as its person would: password twice and a code from `secret`."""
+    return client.post(
+        link,
+        data={
+            "csrf_token": form_tokens(page_text)["csrf_token"],
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            "code": code_for(secret),
+        },
+    )

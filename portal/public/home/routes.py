@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from portal.extensions import limiter
 from portal.i18n import best_locale, localized_blueprint
+from portal.public.tips.routes import end_reporter_sessions
 from portal.security import cacheable
 
 root = Blueprint("root", __name__)
@@ -17,6 +18,19 @@ bp = localized_blueprint("home", __name__)
 def pick_locale() -> Response:
     response = redirect(url_for("home.index", lang=best_locale()), code=302)
     response.vary.add("Accept-Language")
+    return response
+
+
+@root.get("/exit")
+@limiter.exempt
+def quick_exit() -> Response:
+    """Quick exit: end this browser's receipt and follow-up views on the server, drop its
+    cookie and cached pages, and leave for a neutral site. A link, so it works without
+    JavaScript; a GET, because only the visitor's own session ends (nothing anyone else has)."""
+    end_reporter_sessions()
+    response = redirect(current_app.extensions["waspada.settings"].quick_exit_url, code=303)
+    # Browsers on HTTPS also forget this site's cookies, storage and cached pages.
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response
 
 

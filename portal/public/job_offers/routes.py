@@ -7,7 +7,9 @@ button sends the text on, to the report form, where the person decides.
 
 from __future__ import annotations
 
-from flask import g, render_template, request
+from typing import Any
+
+from flask import current_app, g, render_template, request
 
 from portal.extensions import limiter
 from portal.i18n import LIKELY_COUNTRY, localized_blueprint
@@ -19,8 +21,27 @@ from portal.public.support.loader import current_services
 
 bp = localized_blueprint("checker", __name__)
 
+
+def _limit(name: str) -> Any:
+    return lambda: getattr(current_app.extensions["waspada.settings"].rate_limits, name)
+
+
+# A check costs real CPU (up to ~0.3 s for a long offer); reading the form costs nothing.
+# The ceiling is one count for all clients, of the checks no client limit refused (as the
+# ceilings in portal/public/tips/routes.py).
+checker_limit = limiter.shared_limit(_limit("checker"), scope="checker", methods=["POST"])
+checker_global_limit = limiter.shared_limit(
+    _limit("checker_global"),
+    scope="checker-global",
+    key_func=lambda: "site-wide",
+    deduct_when=lambda response: response.status_code != 429,
+    methods=["POST"],
+)
+
+
 @bp.route("/check", methods=["GET", "POST"])
-@limiter.exempt
+@checker_limit
+@checker_global_limit
 def check() -> str | tuple[str, int]:
     form = CheckForm()
     if request.method == "GET":

@@ -2,7 +2,9 @@
 
 EXIF (and with it GPS position and camera serial), XMP, comments and colour
 profiles are dropped; decompression bombs and anything that is not a JPEG, PNG
-or WebP image are refused.
+or WebP image are refused. Every image is scaled down to MAX_SIDE before it is
+re-encoded, and one request decodes at most its PixelBudget, so a few small files
+that open into huge pictures cannot tie up the server.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ FORMATS: dict[str, tuple[str, str, dict[str, object]]] = {
     "PNG": ("image/png", "png", {"optimize": True}),
     "WEBP": ("image/webp", "webp", {"quality": 85}),
 }
+# The longest side of a stored image: sharp enough to read a screenshot or a face in a photo.
+MAX_SIDE = 3000
 
 
 class ImageRejected(ValueError):
@@ -43,8 +47,32 @@ class CleanImage:
     height: int
 
 
-def reencode(stream: BinaryIO, *, max_bytes: int, max_pixels: int) -> CleanImage:
-    """Decode an upload and return a fresh encoding of its pixels, or raise ImageRejected."""
+class PixelBudget:
+    """The pixels one request may still decode, across all of its images."""
+
+    def __init__(self, pixels: int) -> None:
+        self.left = pixels
+
+    def spend(self, pixels: int) -> None:
+        """Take `pixels` before decoding them, or refuse the image that needs them."""
+        if pixels > self.left:
+            raise ImageRejected(ImageRejected.TOO_MANY_PIXELS)
+        self.left -= pixels
+
+
+def reencode(
+    stream: BinaryIO,
+    *,
+    max_bytes: int,
+    max_pixels: int,
+    budget: PixelBudget | None = None,
+    max_side: int = MAX_SIDE,
+) -> CleanImage:
+    """Decode an upload and return a fresh encoding of its pixels, or raise ImageRejected.
+
+    Sizes are checked from the header before anything is decoded; a JPEG is decoded at a
+    reduced scale when it is much larger than `max_side`, and no image is re-encoded larger.
+    """
     raw = stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise ImageRejected(ImageRejected.TOO_LARGE)
@@ -57,7 +85,12 @@ def reencode(stream: BinaryIO, *, max_bytes: int, max_pixels: int) -> CleanImage
                 fmt = image.format or ""
                 if image.width * image.height > max_pixels:
                     raise ImageRejected(ImageRejected.TOO_MANY_PIXELS)
+                if fmt == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale, still no smaller than needed
+                    image.draft(None, _fitted(image.size, max_side))
+                if budget is not None:
+                    budget.spend(image.width * image.height)
                 image.load()
+                image.thumbnail((max_side, max_side))
                 pixels = ImageOps.exif_transpose(image)  # keep the photo upright, drop EXIF
     except ImageRejected:
         raise
@@ -70,6 +103,13 @@ def reencode(stream: BinaryIO, *, max_bytes: int, max_pixels: int) -> CleanImage
     out = io.BytesIO()
     pixels.save(out, format=fmt, **options)  # no exif=, pnginfo= or icc_profile=: none kept
     return CleanImage(out.getvalue(), media_type, extension, pixels.width, pixels.height)
+
+
+def _fitted(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """`size` scaled down, if need be, so that its longer side is `max_side`."""
+    width, height = size
+    scale = min(1.0, max_side / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def _pixels_only(image: Image.Image) -> Image.Image:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import secrets
-import time
+import threading
+from datetime import timedelta
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from portal import metrics
+from portal import metrics, sessions
 from portal.extensions import db, limiter
 from portal.i18n import localized_blueprint
 from portal.models import Category, Tip
@@ -18,12 +19,14 @@ from portal.public.support.directory import emergency_contacts
 from portal.public.support.loader import current_services
 from portal.public.tips import receipts, services
 from portal.public.tips.forms import FORMS, ReceiptForm, ReplyForm, ReportForm
-from portal.public.tips.images import CleanImage, ImageRejected, reencode
+from portal.public.tips.images import CleanImage, ImageRejected, PixelBudget, reencode
 from portal.public.tips.status import describe_status
 from portal.sanitize import clean_line, clean_text
 from portal.security import cacheable
 
 bp = localized_blueprint("tips", __name__)
+# How long the receipt page shows the code after a report: long enough to write it down.
+RECEIPT_SHOWN_FOR = timedelta(minutes=15)
 
 
 def _limit(name: str) -> Any:
@@ -39,6 +42,24 @@ follow_up_reply_limit = limiter.shared_limit(
 )
 
 
+def _ceiling(name: str, scope: str) -> Any:
+    """One count for all clients together, so many clients, each under its own limit, still
+    cannot keep the workers busy. Only admitted requests count: otherwise one client sending
+    on after its own 429 would use up the ceiling and lock everyone else out."""
+    return limiter.shared_limit(
+        _limit(name),
+        scope=scope,
+        key_func=lambda: "site-wide",
+        deduct_when=lambda response: response.status_code != 429,
+        methods=["POST"],
+    )
+
+
+submission_global_limit = _ceiling("submission_global", "submission-global")
+follow_up_login_global_limit = _ceiling("follow_up_login_global", "follow-up-login-global")
+follow_up_reply_global_limit = _ceiling("follow_up_reply_global", "follow-up-reply-global")
+
+
 @bp.get("/report/")
 @limiter.exempt
 @cacheable
@@ -48,6 +69,7 @@ def choose_category() -> str:
 
 @bp.route("/report/<category>", methods=["GET", "POST"])
 @submission_limit
+@submission_global_limit
 def report(category: str) -> str | Response | tuple[str, int]:
     form_class = FORMS.get(category)
     if form_class is None:
@@ -71,21 +93,51 @@ def report(category: str) -> str | Response | tuple[str, int]:
         metrics.report_refused(category, "duplicate")
     else:
         metrics.report_accepted(category)
+    return show_receipt_once(
+        receipt, category=category, danger=form.in_danger(), country=form.country.data or ""
+    )
+
+
+def show_receipt_once(
+    receipt: services.Receipt, *, category: str, danger: bool = False, country: str = ""
+) -> Response | tuple[str, int]:
+    """Send the reporter to the receipt page. The code waits, sealed, in a server-side
+    session for 15 minutes; the cookie carries only that session's random token."""
+    if receipt.duplicate:
+        return _sent_again(receipt.tip_id)
+    token = sessions.start(
+        sessions.RECEIPT, RECEIPT_SHOWN_FOR, tip_id=receipt.tip_id, secret=receipt.code
+    )
+    db.session.commit()
     session["receipt"] = {
-        "code": receipt.code,
-        "until": time.time() + 15 * 60,
-        "danger": form.in_danger(),
-        "country": form.country.data or "",
-        "duplicate": receipt.duplicate,
+        "sid": token,
+        "danger": danger,
+        "country": country,
+        "duplicate": False,
         "category": category,
     }
-    return redirect(url_for(".done"), code=303)
+    return redirect(url_for("tips.done"), code=303)
+
+
+def _sent_again(tip_id: int) -> Response | tuple[str, int]:
+    """The same form sent twice: the receipt again, but only to the phone that sent it first.
+
+    Anyone else holding the form's hidden token (a shared phone, a saved page, a form brought
+    back by the Back button) learns only that it was sent."""
+    shown = session.get("receipt") or {}
+    record = sessions.find(shown.get("sid"), sessions.RECEIPT)
+    if record is not None and record.tip_id == tip_id:
+        session["receipt"] = {**shown, "duplicate": True}
+        return redirect(url_for("tips.done"), code=303)
+    return render_template("tips/done.html", code=None, sent_again=True), 409
 
 
 @bp.get("/report/done")
 def done() -> str:
-    shown = session.get("receipt")
-    if not shown or shown.get("until", 0) < time.time():
+    shown = session.get("receipt") or {}
+    record = sessions.find(shown.get("sid"), sessions.RECEIPT)
+    code = sessions.unseal(record, shown["sid"]) if record is not None else None
+    if code is None:
         session.pop("receipt", None)
         return render_template("tips/done.html", code=None)
     contacts = (
@@ -94,18 +146,20 @@ def done() -> str:
         else []
     )
     return render_template(
-        "tips/done.html", code=receipts.grouped(shown["code"]), shown=shown, contacts=contacts
+        "tips/done.html", code=receipts.grouped(code), shown=shown, contacts=contacts
     )
 
 
 @bp.post("/report/done")
 def hide_receipt() -> Response:
-    session.pop("receipt", None)
+    sessions.end((session.pop("receipt", None) or {}).get("sid"))
+    db.session.commit()
     return redirect(url_for(".choose_category"), code=303)
 
 
 @bp.route("/follow-up", methods=["GET", "POST"])
 @follow_up_login_limit
+@follow_up_login_global_limit
 def follow_up() -> str | Response | tuple[str, int]:
     tip = _followed_tip()
     if tip is not None:
@@ -132,12 +186,16 @@ def follow_up() -> str | Response | tuple[str, int]:
         return render_template("tips/follow_up.html", form=form), 400
     metrics.follow_up_login("accepted")
     minutes = services.settings().follow_up_minutes
-    session["follow_up"] = {"tip": found.id, "until": time.time() + minutes * 60}
+    sessions.end((session.get("follow_up") or {}).get("sid"))
+    token = sessions.start(sessions.FOLLOW_UP, timedelta(minutes=minutes), tip_id=found.id)
+    db.session.commit()
+    session["follow_up"] = {"sid": token}
     return redirect(url_for(".follow_up"), code=303)
 
 
 @bp.post("/follow-up/reply")
 @follow_up_reply_limit
+@follow_up_reply_global_limit
 def reply() -> str | Response | tuple[str, int]:
     tip = _followed_tip()
     if tip is None:
@@ -159,16 +217,26 @@ def reply() -> str | Response | tuple[str, int]:
 
 @bp.post("/follow-up/leave")
 def leave() -> Response:
-    session.pop("follow_up", None)
+    sessions.end((session.pop("follow_up", None) or {}).get("sid"))
+    db.session.commit()
     return redirect(url_for(".follow_up"), code=303)
 
 
+def end_reporter_sessions() -> None:
+    """End the receipt and follow-up views of this browser on the server (quick exit)."""
+    for name in ("receipt", "follow_up"):
+        sessions.end((session.get(name) or {}).get("sid"))
+    db.session.commit()
+    session.clear()
+
+
 def _followed_tip() -> Any:
-    state = session.get("follow_up")
-    if not state or state.get("until", 0) < time.time():
+    state = session.get("follow_up") or {}
+    record = sessions.find(state.get("sid"), sessions.FOLLOW_UP)
+    if record is None:
         session.pop("follow_up", None)
         return None
-    return db.session.get(Tip, state["tip"])
+    return db.session.get(Tip, record.tip_id)
 
 
 def _new_tip(form: ReportForm, category: str, images: list[CleanImage]) -> services.NewTip:
@@ -191,22 +259,36 @@ def _new_tip(form: ReportForm, category: str, images: list[CleanImage]) -> servi
 
 
 def _clean_images(form: Any) -> list[CleanImage] | None:
-    """Re-encode every upload; on the first refusal, put a message on the field."""
+    """Re-encode every upload within one pixel budget; on the first refusal, put a message on
+    the field. Only a few requests per process work on images at once; past a short wait: 503."""
+    uploads = form.uploads()
+    if not uploads:
+        return []
     settings = services.settings()
-    cleaned = []
-    for upload in form.uploads():
-        try:
-            cleaned.append(
-                reencode(
-                    upload.stream,
-                    max_bytes=settings.max_image_bytes,
-                    max_pixels=settings.max_image_pixels,
+    slots = current_app.extensions.setdefault(
+        "waspada.image_slots", threading.BoundedSemaphore(settings.image_work_slots)
+    )
+    if not slots.acquire(timeout=settings.image_work_wait_seconds):
+        abort(503)
+    try:
+        budget = PixelBudget(settings.max_request_pixels)
+        cleaned = []
+        for upload in uploads:
+            try:
+                cleaned.append(
+                    reencode(
+                        upload.stream,
+                        max_bytes=settings.max_image_bytes,
+                        max_pixels=settings.max_image_pixels,
+                        budget=budget,
+                    )
                 )
-            )
-        except ImageRejected as refused:
-            form.images.errors = [*form.images.errors, _image_message(refused.reason)]
-            return None
-    return cleaned
+            except ImageRejected as refused:
+                form.images.errors = [*form.images.errors, _image_message(refused.reason)]
+                return None
+        return cleaned
+    finally:
+        slots.release()
 
 
 def _image_message(reason: str) -> str:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from flask import abort, g, make_response, redirect, render_template, request, session, url_for
+from flask import abort, g, make_response, render_template, request
 from werkzeug.wrappers import Response
 
 from portal.extensions import db, limiter
 from portal.i18n import current_locale, example_phone_number, localized_blueprint
 from portal.models import utcnow
-from portal.public.tips.routes import submission_limit
+from portal.public.tips.routes import (
+    show_receipt_once,
+    submission_global_limit,
+    submission_limit,
+)
 from portal.public.tips.services import NewTip, Receipt, submit_tip
 from portal.public.warnings import services
 from portal.public.warnings.forms import DisputeForm
@@ -49,6 +52,7 @@ def feed() -> Response:
 
 @bp.route("/warnings/<int:warning_id>", methods=["GET", "POST"])
 @submission_limit
+@submission_global_limit
 def detail(warning_id: int) -> Any:
     warning = db.get_or_404(PublicWarning, warning_id)
     if warning.withdrawn_at is not None:
@@ -56,16 +60,7 @@ def detail(warning_id: int) -> Any:
     form = DisputeForm()
     if request.method == "POST":
         if form.validate():
-            receipt = _file_dispute(warning, form)
-            session["receipt"] = {
-                "code": receipt.code,
-                "until": time.time() + 15 * 60,
-                "danger": False,
-                "country": "",
-                "category": "other",
-                "duplicate": receipt.duplicate,
-            }
-            return redirect(url_for("tips.done"), code=303)
+            return show_receipt_once(_file_dispute(warning, form), category="other")
         return render_template("warnings/detail.html", warning=warning, form=form), 400
     return render_template("warnings/detail.html", warning=warning, form=form)
 

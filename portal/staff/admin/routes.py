@@ -37,7 +37,6 @@ from portal.staff.admin.forms import (
     SupportUploadForm,
 )
 from portal.staff.auth import services as auth_services
-from portal.staff.auth.routes import qr_svg
 from portal.staff.models import StaffUser
 
 bp = Blueprint("staff_admin", __name__, url_prefix="/staff/admin", template_folder="templates")
@@ -106,7 +105,8 @@ def _render_accounts(
 
 
 def _render_setup_link(account: auth_services.NewAccount, *, created: bool) -> str:
-    """The setup link and QR code, shown once: they are not stored anywhere readable."""
+    """The setup link, shown once (only its hash is stored). No authenticator seed: the
+    setup page makes one for the person alone."""
     settings = current_app.extensions["waspada.settings"]
     link = services.setup_link(
         settings.public_base_url, url_for("staff_auth.setup", token=account.setup_token)
@@ -115,7 +115,6 @@ def _render_setup_link(account: auth_services.NewAccount, *, created: bool) -> s
         "staff/admin/setup_link.html",
         user=account.user,
         link=link,
-        qr=qr_svg(account.totp_uri),
         created=created,
         hours=auth_services.SETUP_HOURS,
     )

@@ -52,6 +52,16 @@ class SetupForm(CodeForm):
     )
 
 
+class PasswordChangeForm(SetupForm):
+    """The current password and a fresh code, then the new password twice."""
+
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 class LanguageForm(FlaskForm):
     language = SelectField(
         _l("Language"), choices=options(*[(code, LANGUAGE_NAMES[code]) for code in LOCALES])

@@ -2,27 +2,62 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import time
 from typing import Any
 
 import segno
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from portal import sessions
 from portal.extensions import db, limiter
-from portal.staff.access import audit, current_staff, public, refresh_auth, requires, sign_in
+from portal.staff.access import (
+    audit,
+    current_staff,
+    public,
+    refresh_auth,
+    requires,
+    sign_in,
+    sign_out,
+)
 from portal.staff.auth import services
-from portal.staff.auth.forms import CodeForm, LanguageForm, LoginForm, ReauthForm, SetupForm
+from portal.staff.auth.forms import (
+    CodeForm,
+    LanguageForm,
+    LoginForm,
+    PasswordChangeForm,
+    ReauthForm,
+    SetupForm,
+)
 from portal.staff.models import AuditEvent, StaffUser
 
 bp = Blueprint("staff_auth", __name__, url_prefix="/staff", template_folder="templates")
 PENDING = "staff_pending"
 PENDING_SECONDS = 300
-login_limit = limiter.shared_limit(
-    "20 per minute;100 per hour", scope="staff-login", methods=["POST"]
+SETUP_SEED = "staff_setup_seed"
+LOGIN_LIMIT = "20 per minute;100 per hour"
+login_limit = limiter.shared_limit(LOGIN_LIMIT, scope="staff-login", methods=["POST"])
+# The same budget, spent only when a password was checked: a form refused before that (400)
+# tells a guesser nothing.
+password_check_limit = limiter.shared_limit(
+    LOGIN_LIMIT,
+    scope="staff-login",
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 400,
 )
 
 MESSAGES = {
@@ -35,7 +70,10 @@ MESSAGES = {
     ),
     "short_password": lambda: _("Please use at least 12 characters."),
     "password_has_username": lambda: _("The password must not contain your username."),
+    "common_password": lambda: _("This password is too common. Please choose another one."),
 }
+# Which factor was wrong is not said: it would help someone who took over a session.
+WRONG_PASSWORD_OR_CODE = ("bad_password", "bad_code")
 
 
 def _safe_next(default: str) -> str:
@@ -110,26 +148,35 @@ def setup(token: str) -> Any:
         return render_template("staff/auth/setup_invalid.html"), 404
     form = SetupForm()
     status = 200
+    seed = _fresh_seed_for(token)
     if request.method == "POST":
         status = 400
         if form.validate():
             try:
-                services.complete_setup(user, form.password.data, form.code.data)
+                services.complete_setup(user, form.password.data, form.code.data, seed)
                 db.session.commit()
+                session.pop(SETUP_SEED, None)
                 return redirect(url_for(".login"), code=303)
             except services.AccountError as refused:
                 field = form.code if refused.code == "bad_code" else form.password
                 field.errors = [MESSAGES[refused.code]()]
                 db.session.commit()
-    uri = services.totp_uri(user)
+    uri = services.totp_uri(user, seed)
     return render_template(
-        "staff/auth/setup.html",
-        form=form,
-        user=user,
-        uri=uri,
-        secret=user.totp_secret,
-        qr=qr_svg(uri),
+        "staff/auth/setup.html", form=form, user=user, uri=uri, secret=seed, qr=qr_svg(uri)
     ), status
+
+
+def _fresh_seed_for(token: str) -> str:
+    """The authenticator seed this browser's setup page shows: made here, for this person
+    only, and kept (in this browser's session) until setup is done, so a reload shows the
+    same one the app already scanned."""
+    mark = hashlib.sha256(token.encode()).hexdigest()[:16]
+    kept = session.get(SETUP_SEED) or {}
+    if kept.get("for") != mark:
+        kept = {"for": mark, "seed": services.new_totp_secret()}
+        session[SETUP_SEED] = kept
+    return kept["seed"]
 
 
 @bp.route("/reauth", methods=["GET", "POST"])
@@ -184,10 +231,40 @@ def set_language() -> Response:
     return redirect(url_for(".account"), code=303)
 
 
+@bp.route("/account/password", methods=["GET", "POST"])
+@requires("analyst")
+@password_check_limit
+def change_password() -> Any:
+    form = PasswordChangeForm()
+    if request.method == "GET" or not form.validate():
+        return render_template("staff/auth/password.html", form=form), (
+            400 if request.method == "POST" else 200
+        )
+    user = current_staff()
+    try:
+        services.change_password(user, form.current.data, form.password.data, form.code.data)
+    except services.AccountError as refused:
+        db.session.commit()  # a counted failure is kept
+        if refused.code in WRONG_PASSWORD_OR_CODE:
+            form.code.errors = [_("The password or the code is not right.")]
+            return render_template("staff/auth/password.html", form=form), 403
+        if refused.code == "locked":
+            form.current.errors = [MESSAGES["locked"]()]
+            return render_template("staff/auth/password.html", form=form), 403
+        form.password.errors = [MESSAGES[refused.code]()]
+        return render_template("staff/auth/password.html", form=form), 400
+    sign_in(user)  # other sessions ended with the old session version; this one goes on
+    audit("change_password")
+    db.session.commit()
+    flash(_("Your password is changed. You are signed out on every other device."))
+    return redirect(url_for(".account"), code=303)
+
+
 @bp.post("/logout")
 @requires("analyst")
 def logout() -> Response:
     audit("sign_out")
+    sign_out()
     db.session.commit()
     session.clear()
     return redirect(url_for(".login"), code=303)
@@ -198,6 +275,7 @@ def logout() -> Response:
 def logout_everywhere() -> Response:
     user = current_staff()
     user.session_version += 1
+    sessions.end_all_for_staff(user.id)
     audit("sign_out_everywhere")
     db.session.commit()
     session.clear()

@@ -35,7 +35,7 @@ def export_page() -> Any:
 
 
 @bp.get("/tips.csv")
-@requires("supervisor")
+@requires("supervisor", fresh=True)  # a bulk export asks for the password and a code again
 def tips_csv() -> Any:
     try:
         filters = QueueFilters.from_args(request.args.to_dict())
@@ -52,7 +52,7 @@ def tips_csv() -> Any:
 
 
 @bp.get("/indicators.stix.json")
-@requires("supervisor")
+@requires("supervisor", fresh=True)
 def indicators_stix() -> Any:
     try:
         filters = QueueFilters.from_args(request.args.to_dict())

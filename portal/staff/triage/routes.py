@@ -94,8 +94,13 @@ def queue() -> Any:
 def tip_detail(tip_id: int) -> str:
     tip = db.get_or_404(Tip, tip_id)
     me = current_staff()
-    services.mark_seen(tip)
-    audit("view_tip", tip.id)
+    if request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none"):
+        # Opened from the console or typed in: a review. A cross-site link (from a browser
+        # that still sent the cookie) shows the tip but does not count as one.
+        services.mark_seen(tip)
+        audit("view_tip", tip.id)
+    else:
+        audit("view_tip", tip.id, cross_site=True)
     db.session.commit()
     return _render_detail(tip, me)
 
