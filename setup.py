@@ -44,12 +44,15 @@ class BuildWithCatalogs(build_py):
         if getattr(self, "editable_mode", False):
             return  # an editable install reads translations/ and migrations/ in the checkout
         package = Path(self.build_lib) / "portal"
+        # A reused build folder may hold catalogs or migrations deleted or renamed since:
+        # start both afresh (a stale migration would give Alembic two heads).
+        for folder in ("translations", "migrations"):
+            shutil.rmtree(package / folder, ignore_errors=True)
         compile_catalogs(ROOT / "translations", package / "translations")
         shutil.copytree(
             ROOT / "migrations",
             package / "migrations",
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-            dirs_exist_ok=True,
         )
 
 

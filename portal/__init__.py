@@ -76,12 +76,15 @@ def check_settings(
 
 def _require_translations() -> None:
     """A page in English under /vi/ is worse than no page: refuse to serve without catalogs."""
-    problems = i18n.stale_catalogs(translations_folder())
+    folder = translations_folder()
+    problems = i18n.stale_catalogs(folder)
     if problems:
-        raise ConfigError(
-            "translations missing or not compiled for " + "; ".join(problems)
-            + ": install the built wheel (pip install .) or run `make compile-translations`"
-        )
+        hint = "install the built wheel (pip install .) or run `make compile-translations`"
+        if not folder.is_relative_to(Path(__file__).resolve().parent):
+            # The portal/ of a checkout was imported, perhaps by running inside the checkout,
+            # where ./portal shadows the installed package.
+            hint = f"this is the checkout's portal/ ({folder.parent}); run from outside it, or {hint}"
+        raise ConfigError("translations missing or not compiled for " + "; ".join(problems) + f": {hint}")
 
 
 def _init_extensions(app: Flask, redis_url: str) -> None:

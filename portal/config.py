@@ -186,9 +186,10 @@ class Settings:
             # sends it); the test client speaks http, where the check does not apply.
             "WTF_CSRF_SSL_STRICT": True,
             "SESSION_COOKIE_HTTPONLY": True,
-            # Strict: a link from another site arrives without the cookie, so it cannot make
-            # a signed-in staff member's browser open (and so mark as read) a tip.
-            "SESSION_COOKIE_SAMESITE": "Strict",
+            # Lax, not Strict: a link from a messenger app opening a page with a form would
+            # otherwise replace the cookie and end a reporter's receipt view or a staff
+            # sign-in. Cross-site links are told apart by Sec-Fetch-Site where it matters.
+            "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.is_production,
             "PREFERRED_URL_SCHEME": "https" if self.is_production else "http",
             "TESTING": self.env == "testing",

@@ -80,14 +80,19 @@ TRIAGE_JOBS = Counter(
     "Triage jobs by outcome: done, failed (no retry left) or retried.",
     ["outcome"],
 )
+# Every metric has a label, even where one value would do: in multiprocess mode an unlabelled
+# metric opens its file when the module is imported, so every `flask …` command would leave
+# files behind; a labelled one only when a process first counts.
 TRIAGE_DURATION = Histogram(
     "waspada_triage_job_duration_seconds",
     "Time one triage job took, from start to end.",
+    ["queue"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
 SWEEPER_REQUEUED = Counter(
-    "waspada_sweeper_requeued_total", "Tips the sweeper put back on the triage queue."
+    "waspada_sweeper_requeued_total", "Tips the sweeper put back on the queue.", ["queue"]
 )
+TRIAGE_QUEUE = "triage"
 
 
 def _known(value: str | None, allowed: tuple[str, ...], other: str = "other") -> str:
@@ -109,11 +114,16 @@ def follow_up_login(outcome: str) -> None:
     FOLLOW_UP_LOGINS.labels(_known(outcome, ("accepted", *FOLLOW_UP_REFUSALS))).inc()
 
 
+def requeued(count: int) -> None:
+    """The sweeper put `count` tips back on the triage queue."""
+    SWEEPER_REQUEUED.labels(TRIAGE_QUEUE).inc(count)
+
+
 def triage_job_finished(outcome: str, seconds: float | None) -> None:
     """A triage job ended: "done", "failed" or "retried"."""
     TRIAGE_JOBS.labels(_known(outcome, ("done", "failed", "retried"))).inc()
     if seconds is not None and seconds >= 0:
-        TRIAGE_DURATION.observe(seconds)
+        TRIAGE_DURATION.labels(TRIAGE_QUEUE).observe(seconds)
 
 
 def count_refusal(status: int, limit: str | None = None) -> None:

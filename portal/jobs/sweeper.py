@@ -44,7 +44,7 @@ def sweep(now: datetime | None = None) -> int:
         # Queued tips leave the selection, so a full batch means there may be more.
         if len(ids) < BATCH or len(queued) < len(ids):
             if total:
-                metrics.SWEEPER_REQUEUED.inc(total)
+                metrics.requeued(total)
             return total
 
 

@@ -72,18 +72,18 @@ def triage_tip(tip_id: int) -> str:
             db.session.rollback()
             return "already done"
         try:
-            results = _run_pipeline(TipView(*fields))
+            save_results(tip_id, _run_pipeline(TipView(*fields)), attempts + 1)
+            db.session.commit()
+            return "done"
         except Exception as error:  # noqa: BLE001 - recorded by kind, then raised again
             db.session.rollback()
             reason = failure_reason(error)
-            _record_failure(tip_id, attempts + 1, reason)
-            # RQ keeps the exception (failed-job registry, 7 days) and the worker logs it: an
-            # error raised from tip text (a database error quoting a value, a pattern error
-            # echoing its input) must reach neither, so only its kind travels on.
-            raise TriageFailed(reason) from None
-        save_results(tip_id, results, attempts + 1)
-        db.session.commit()
-        return "done"
+        # RQ keeps the exception (failed-job registry, 7 days) and the worker logs it: an
+        # error raised from tip text (a database error quoting a value, a pattern error
+        # echoing its input) must reach neither. So only its kind travels on, raised after
+        # the `except` block: nothing, not even a failure to record it, chains the original.
+        _record_failure(tip_id, attempts + 1, reason)
+        raise TriageFailed(reason)
 
 
 def save_results(tip_id: int, results: dict[str, Any], attempts: int) -> None:

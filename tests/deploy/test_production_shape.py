@@ -199,7 +199,7 @@ def _check_metrics(webs: list[str], total: int, folder: Path) -> str:
     assert first['waspada_rate_limit_refusals_total{limit="submission"}'] == 1
     assert first['waspada_follow_up_logins_total{outcome="accepted"}'] == 1
     assert first['waspada_follow_up_logins_total{outcome="wrong_code"}'] == 1
-    assert first['waspada_triage_job_duration_seconds_count'] == total
+    assert first['waspada_triage_job_duration_seconds_count{queue="triage"}'] == total
     assert first["waspada_oldest_untriaged_tip_age_seconds"] == 0
     assert first["waspada_triage_queue_depth"] == 0
     assert first['waspada_http_responses_total{status_class="3xx"}'] >= total + 1

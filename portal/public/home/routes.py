@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from portal.extensions import limiter
 from portal.i18n import best_locale, localized_blueprint
-from portal.public.tips.routes import end_reporter_sessions
+from portal.public.tips.routes import end_browser_sessions
 from portal.security import cacheable
 
 root = Blueprint("root", __name__)
@@ -27,10 +27,11 @@ def quick_exit() -> Response:
     """Quick exit: end this browser's receipt and follow-up views on the server, drop its
     cookie and cached pages, and leave for a neutral site. A link, so it works without
     JavaScript; a GET, because only the visitor's own session ends (nothing anyone else has)."""
-    end_reporter_sessions()
+    end_browser_sessions()
     response = redirect(current_app.extensions["waspada.settings"].quick_exit_url, code=303)
-    # Browsers on HTTPS also forget this site's cookies, storage and cached pages.
-    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    # Browsers on HTTPS also forget this site's cookies and storage. Not "cache": clearing it
+    # can hold up the redirect for seconds, and pages with anything personal are no-store.
+    response.headers["Clear-Site-Data"] = '"cookies", "storage"'
     return response
 
 

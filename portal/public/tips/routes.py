@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from portal import metrics, sessions
@@ -27,6 +30,7 @@ from portal.security import cacheable
 bp = localized_blueprint("tips", __name__)
 # How long the receipt page shows the code after a report: long enough to write it down.
 RECEIPT_SHOWN_FOR = timedelta(minutes=15)
+FORMS_GIVEN = "forms_given"
 
 
 def _limit(name: str) -> Any:
@@ -76,10 +80,12 @@ def report(category: str) -> str | Response | tuple[str, int]:
         abort(404)
     form = form_class()
     if request.method == "GET":
+        remember_form(form.form_token.data)
         return render_template("tips/report.html", form=form, category=category)
     if request.form.get("prefill") == "1":
         # Sent on from the job-offer checker: show the filled-in form to finish; store nothing.
         form.form_token.data = secrets.token_urlsafe(24)
+        remember_form(form.form_token.data)
         return render_template("tips/report.html", form=form, category=category)
     if not form.validate():
         metrics.report_refused(category, "invalid")
@@ -94,17 +100,38 @@ def report(category: str) -> str | Response | tuple[str, int]:
     else:
         metrics.report_accepted(category)
     return show_receipt_once(
-        receipt, category=category, danger=form.in_danger(), country=form.country.data or ""
+        receipt,
+        form.form_token.data,
+        category=category,
+        danger=form.in_danger(),
+        country=form.country.data or "",
     )
 
 
+def remember_form(form_token: str) -> None:
+    """Note (a hash of) each form this browser was given, the last few: if a second tap sends
+    one again before the first answer arrived, this browser may still see its receipt."""
+    mark = _form_mark(form_token)
+    given = [seen for seen in session.get(FORMS_GIVEN, []) if seen != mark][-4:]
+    session[FORMS_GIVEN] = [*given, mark]
+
+
+def _form_mark(form_token: str) -> str:
+    return hashlib.sha256(f"form:{form_token}".encode()).hexdigest()[:20]
+
+
 def show_receipt_once(
-    receipt: services.Receipt, *, category: str, danger: bool = False, country: str = ""
+    receipt: services.Receipt,
+    form_token: str,
+    *,
+    category: str,
+    danger: bool = False,
+    country: str = "",
 ) -> Response | tuple[str, int]:
     """Send the reporter to the receipt page. The code waits, sealed, in a server-side
     session for 15 minutes; the cookie carries only that session's random token."""
-    if receipt.duplicate:
-        return _sent_again(receipt.tip_id)
+    if receipt.duplicate and not _may_see_again(receipt, form_token):
+        return render_template("tips/done.html", code=None, sent_again=True), 409
     token = sessions.start(
         sessions.RECEIPT, RECEIPT_SHOWN_FOR, tip_id=receipt.tip_id, secret=receipt.code
     )
@@ -113,23 +140,25 @@ def show_receipt_once(
         "sid": token,
         "danger": danger,
         "country": country,
-        "duplicate": False,
+        "duplicate": receipt.duplicate,
         "category": category,
     }
     return redirect(url_for("tips.done"), code=303)
 
 
-def _sent_again(tip_id: int) -> Response | tuple[str, int]:
-    """The same form sent twice: the receipt again, but only to the phone that sent it first.
+def _may_see_again(receipt: services.Receipt, form_token: str) -> bool:
+    """The same form sent twice: its receipt again only for the browser that was given the
+    form (a double tap, a lost answer), and only while the first one could still be shown.
 
-    Anyone else holding the form's hidden token (a shared phone, a saved page, a form brought
-    back by the Back button) learns only that it was sent."""
-    shown = session.get("receipt") or {}
-    record = sessions.find(shown.get("sid"), sessions.RECEIPT)
-    if record is not None and record.tip_id == tip_id:
-        session["receipt"] = {**shown, "duplicate": True}
-        return redirect(url_for("tips.done"), code=303)
-    return render_template("tips/done.html", code=None, sent_again=True), 409
+    Anyone else holding the form's hidden token (a saved page, a copied form) learns only
+    that it was sent."""
+    if _form_mark(form_token) not in session.get(FORMS_GIVEN, []):
+        return False
+    created = db.session.scalar(select(Tip.created_at).where(Tip.id == receipt.tip_id))
+    if created is None:
+        return False
+    created = created if created.tzinfo else created.replace(tzinfo=UTC)
+    return datetime.now(UTC) - created < RECEIPT_SHOWN_FOR
 
 
 @bp.get("/report/done")
@@ -152,6 +181,7 @@ def done() -> str:
 
 @bp.post("/report/done")
 def hide_receipt() -> Response:
+    session.pop(FORMS_GIVEN, None)
     sessions.end((session.pop("receipt", None) or {}).get("sid"))
     db.session.commit()
     return redirect(url_for(".choose_category"), code=303)
@@ -222,11 +252,15 @@ def leave() -> Response:
     return redirect(url_for(".follow_up"), code=303)
 
 
-def end_reporter_sessions() -> None:
-    """End the receipt and follow-up views of this browser on the server (quick exit)."""
-    for name in ("receipt", "follow_up"):
-        sessions.end((session.get(name) or {}).get("sid"))
-    db.session.commit()
+def end_browser_sessions() -> None:
+    """End every session of this browser on the server (quick exit): receipt, follow-up, and
+    a staff sign-in if there is one. The cookie is dropped even when the database is down."""
+    try:
+        for name in ("receipt", "follow_up", "staff"):
+            sessions.end((session.get(name) or {}).get("sid"))
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()  # leaving must never fail: the rows expire on their own
     session.clear()
 
 

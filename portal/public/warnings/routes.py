@@ -11,6 +11,7 @@ from portal.extensions import db, limiter
 from portal.i18n import current_locale, example_phone_number, localized_blueprint
 from portal.models import utcnow
 from portal.public.tips.routes import (
+    remember_form,
     show_receipt_once,
     submission_global_limit,
     submission_limit,
@@ -60,8 +61,12 @@ def detail(warning_id: int) -> Any:
     form = DisputeForm()
     if request.method == "POST":
         if form.validate():
-            return show_receipt_once(_file_dispute(warning, form), category="other")
-        return render_template("warnings/detail.html", warning=warning, form=form), 400
+            return show_receipt_once(
+                _file_dispute(warning, form), form.form_token.data, category="other"
+            )
+        remember_form(form.form_token.data)
+    return render_template("warnings/detail.html", warning=warning, form=form), 400
+    remember_form(form.form_token.data)
     return render_template("warnings/detail.html", warning=warning, form=form)
 
 
