@@ -64,8 +64,7 @@ def detail(warning_id: int) -> Any:
             return show_receipt_once(
                 _file_dispute(warning, form), form.form_token.data, category="other"
             )
-        remember_form(form.form_token.data)
-    return render_template("warnings/detail.html", warning=warning, form=form), 400
+        return render_template("warnings/detail.html", warning=warning, form=form), 400
     remember_form(form.form_token.data)
     return render_template("warnings/detail.html", warning=warning, form=form)
 

@@ -121,7 +121,9 @@ def test_a_dispute_goes_to_the_staff_queue(app, client):
     published_warning(app, client)
     with app.app_context():
         warning_id = db.session.scalar(db.select(PublicWarning.id))
-    page = client.get(f"/id/warnings/{warning_id}").text
+    opened = client.get(f"/id/warnings/{warning_id}")
+    assert opened.status_code == 200
+    page = opened.text
     response = client.post(
         f"/id/warnings/{warning_id}",
         data={
