@@ -29,12 +29,4 @@ def init_app(app: Flask) -> None:
     def _compress_public(response: Response) -> Response:
         if request.path.startswith("/staff") or request.path == "/metrics":
             return response
-        if "Accept-Encoding" not in request.headers:
-            # Nothing to choose (load tools, old clients): only say that the answer would vary.
-            vary = response.headers.get("Vary")
-            if not vary:
-                response.headers["Vary"] = "Accept-Encoding"
-            elif "accept-encoding" not in vary.lower():
-                response.headers["Vary"] = f"{vary}, Accept-Encoding"
-            return response
         return _compress.after_request(response)

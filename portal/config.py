@@ -139,21 +139,13 @@ class Settings:
         receipt_salt = environ.get("RECEIPT_SALT") or f"waspada-receipt:{secret_key}"
         upload_dir = Path(environ.get("UPLOAD_DIR") or instance_path / "uploads")
         defaults = TESTING_RATE_LIMITS if env == "testing" else RateLimits()
+        # Each limit from RATE_LIMIT_<NAME> (RATE_LIMIT_SUBMISSION, …_CHECKER_GLOBAL, …).
         rate_limits = RateLimits(
-            submission=environ.get("RATE_LIMIT_SUBMISSION", defaults.submission),
-            follow_up_login=environ.get("RATE_LIMIT_FOLLOW_UP_LOGIN", defaults.follow_up_login),
-            follow_up_reply=environ.get("RATE_LIMIT_FOLLOW_UP_REPLY", defaults.follow_up_reply),
-            checker=environ.get("RATE_LIMIT_CHECKER", defaults.checker),
-            submission_global=environ.get(
-                "RATE_LIMIT_SUBMISSION_GLOBAL", defaults.submission_global
-            ),
-            follow_up_login_global=environ.get(
-                "RATE_LIMIT_FOLLOW_UP_LOGIN_GLOBAL", defaults.follow_up_login_global
-            ),
-            follow_up_reply_global=environ.get(
-                "RATE_LIMIT_FOLLOW_UP_REPLY_GLOBAL", defaults.follow_up_reply_global
-            ),
-            checker_global=environ.get("RATE_LIMIT_CHECKER_GLOBAL", defaults.checker_global),
+            **{
+                limit.name: environ.get(f"RATE_LIMIT_{limit.name.upper()}")
+                or getattr(defaults, limit.name)
+                for limit in fields(RateLimits)
+            }
         )
         return cls(
             env=env,

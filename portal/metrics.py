@@ -13,9 +13,7 @@ text, no identifier — can become a label or a value.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import os
-from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, abort, current_app, request
 from prometheus_client import (
@@ -33,7 +31,8 @@ from sqlalchemy import func
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from portal.models import Category
+from portal.models import Category, as_utc, utcnow
+from portal.security import from_this_machine
 
 MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 if MULTIPROCESS_DIR:
@@ -162,8 +161,7 @@ class _QueueCollector(Collector):
             return
         age = 0.0
         if oldest is not None:
-            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
-            age = max(0.0, (datetime.now(UTC) - oldest).total_seconds())
+            age = max(0.0, (utcnow() - as_utc(oldest)).total_seconds())
         yield GaugeMetricFamily(
             "waspada_oldest_untriaged_tip_age_seconds",
             "Age of the oldest tip not yet triaged (0 when none waits).",
@@ -190,12 +188,7 @@ def may_scrape() -> bool:
     header = request.headers.get("Authorization", "")
     if token and header[:7].lower() == "bearer ":
         return hmac.compare_digest(header[7:].strip().encode(), token.encode())
-    if "X-Forwarded-For" in request.headers or "Forwarded" in request.headers:
-        return False  # came through a proxy: "loopback" is the proxy, not the operator
-    try:
-        return ipaddress.ip_address(request.remote_addr or "").is_loopback
-    except ValueError:
-        return False
+    return from_this_machine()
 
 
 bp = Blueprint("metrics", __name__)

@@ -37,6 +37,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as an aware UTC datetime (SQLite returns naive ones; every stored time
+    is UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 # Integer columns are 32-bit on PostgreSQL: no row can have a larger id.
 MAX_ROW_ID = 2**31 - 1
 

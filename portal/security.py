@@ -57,6 +57,17 @@ def rate_limit_key() -> str:
     return hmac.new(_daily_salt(), network, hashlib.sha256).hexdigest()[:32]
 
 
+def from_this_machine() -> bool:
+    """True for a request from loopback that did not pass through a proxy (behind one,
+    "loopback" is the proxy, not the operator). The address is looked at, never kept."""
+    if "X-Forwarded-For" in request.headers or "Forwarded" in request.headers:
+        return False
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
+
+
 def _client_network(address: str) -> str:
     try:
         ip = ipaddress.ip_address(address)

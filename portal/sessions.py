@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import delete
 
 from portal.extensions import db
-from portal.models import ServerSession
+from portal.models import ServerSession, as_utc
 
 STAFF = "staff"
 RECEIPT = "receipt"
@@ -70,7 +70,7 @@ def find(token: object, kind: str) -> ServerSession | None:
     if not isinstance(token, str) or not token:
         return None
     row = db.session.get(ServerSession, _row_id(token))
-    if row is None or row.kind != kind or _aware(row.expires_at) <= _now():
+    if row is None or row.kind != kind or as_utc(row.expires_at) <= _now():
         return None
     return row
 
@@ -117,6 +117,3 @@ def _now() -> datetime:
     # time.time(), not datetime.now(): one clock with the cookie-side checks (and the tests').
     return datetime.fromtimestamp(time.time(), UTC)
 
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

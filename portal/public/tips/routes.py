@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from portal import metrics, sessions
 from portal.extensions import db, limiter
 from portal.i18n import localized_blueprint
-from portal.models import Category, Tip
+from portal.models import Category, Tip, as_utc, utcnow
 from portal.public.support.directory import emergency_contacts
 from portal.public.support.loader import current_services
 from portal.public.tips import receipts, services
@@ -28,6 +28,17 @@ from portal.sanitize import clean_line, clean_text
 from portal.security import cacheable
 
 bp = localized_blueprint("tips", __name__)
+
+
+@bp.record_once
+def _image_work_slots(state: Any) -> None:
+    """One semaphore per app: how many of its requests may decode images at once."""
+    settings = state.app.extensions["waspada.settings"]
+    state.app.extensions["waspada.image_slots"] = threading.BoundedSemaphore(
+        settings.image_work_slots
+    )
+
+
 # How long the receipt page shows the code after a report: long enough to write it down.
 RECEIPT_SHOWN_FOR = timedelta(minutes=15)
 FORMS_GIVEN = "forms_given"
@@ -155,10 +166,7 @@ def _may_see_again(receipt: services.Receipt, form_token: str) -> bool:
     if _form_mark(form_token) not in session.get(FORMS_GIVEN, []):
         return False
     created = db.session.scalar(select(Tip.created_at).where(Tip.id == receipt.tip_id))
-    if created is None:
-        return False
-    created = created if created.tzinfo else created.replace(tzinfo=UTC)
-    return datetime.now(UTC) - created < RECEIPT_SHOWN_FOR
+    return created is not None and utcnow() - as_utc(created) < RECEIPT_SHOWN_FOR
 
 
 @bp.get("/report/done")
@@ -299,9 +307,7 @@ def _clean_images(form: Any) -> list[CleanImage] | None:
     if not uploads:
         return []
     settings = services.settings()
-    slots = current_app.extensions.setdefault(
-        "waspada.image_slots", threading.BoundedSemaphore(settings.image_work_slots)
-    )
+    slots = current_app.extensions["waspada.image_slots"]
     if not slots.acquire(timeout=settings.image_work_wait_seconds):
         abort(503)
     try:

@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import sessions
 from portal.extensions import db
-from portal.models import utcnow
+from portal.models import as_utc, utcnow
 from portal.staff.models import Role, StaffUser
 
 ISSUER = "Waspada"
@@ -108,7 +108,7 @@ def account_for_setup(token: str) -> StaffUser | None:
     user = db.session.scalar(
         db.select(StaffUser).where(StaffUser.setup_token_hash == _token_hash(token))
     )
-    if user is None or user.setup_expires_at is None or _aware(user.setup_expires_at) < utcnow():
+    if user is None or user.setup_expires_at is None or as_utc(user.setup_expires_at) < utcnow():
         return None
     return user
 
@@ -246,7 +246,7 @@ def _claim_time_step(user: StaffUser, counter: int) -> bool:
 
 
 def is_locked(user: StaffUser) -> bool:
-    return user.locked_until is not None and _aware(user.locked_until) > utcnow()
+    return user.locked_until is not None and as_utc(user.locked_until) > utcnow()
 
 
 def record_failure(user: StaffUser) -> None:
@@ -283,9 +283,3 @@ def record_success(user: StaffUser) -> None:
     user.locked_until = None
     user.last_login_at = utcnow()
 
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; every stored time is UTC."""
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
