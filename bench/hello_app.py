@@ -7,10 +7,10 @@ import secrets
 from argon2.low_level import Type, hash_secret_raw
 from flask import Flask, redirect, request
 
-from portal.config import ReceiptHashParams
+from portal.config import RECEIPT_HASH
 
 app = Flask(__name__)
-PARAMS = ReceiptHashParams()
+PARAMS = RECEIPT_HASH
 SALT = hashlib.sha256(b"bench-salt").digest()
 FORM = (
     '<form method="post"><input type="hidden" name="csrf_token" value="{csrf}">'

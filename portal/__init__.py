@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from portal import compression, errors, i18n, metrics, redis_server, security
-from portal.config import ConfigError, Settings
+from portal.config import SETTINGS_KEY, ConfigError, Settings, current_settings
 from portal.extensions import babel, csrf, db, limiter, migrate
 from portal.i18n import LANGUAGE_NAMES, LOCALES, babel_locale
 from portal.models import MAX_ROW_ID
@@ -35,7 +35,7 @@ def create_app(
     settings = check_settings(environ, instance_path)
     app = Flask(__name__, instance_path=str(settings.instance_path))
 
-    app.extensions["waspada.settings"] = settings
+    app.extensions[SETTINGS_KEY] = settings
     app.config.update(settings.flask_config())
     _configure_logging(settings.env)
     Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
@@ -109,7 +109,7 @@ def _init_extensions(app: Flask, redis_url: str) -> None:
             "LOCALES": LOCALES,
             "LANGUAGE_NAMES": LANGUAGE_NAMES,
             "defang": defang,
-            "settings": app.extensions["waspada.settings"],
+            "settings": current_settings(app),
         }
 
 
@@ -142,8 +142,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.staff.auth import routes as staff_auth
     from portal.staff.dashboard import routes as staff_dashboard
     from portal.staff.exports import routes as staff_exports
-    from portal.staff.triage import routes as staff_queue
-    from portal.staff.triage import warnings as staff_warnings
+    from portal.staff.queue import routes as staff_queue
+    from portal.staff.warnings import routes as staff_warnings
 
     app.url_map.converters["int"] = _RowIdConverter  # before any rule uses it
     app.register_blueprint(home.root)
@@ -164,11 +164,11 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from portal.accounts.cli import staff_cli
     from portal.demo import demo_cli
+    from portal.directory.cli import support_cli
     from portal.jobs.cli import triage_cli
     from portal.ops_cli import ops_cli
-    from portal.public.support.cli import support_cli
-    from portal.staff.auth.cli import staff_cli
 
     app.cli.add_command(triage_cli)
     app.cli.add_command(demo_cli)

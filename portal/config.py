@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from flask import Flask, current_app
+
 from portal.paths import translations_folder
 
 ENVIRONMENTS = ("development", "testing", "production")
@@ -49,16 +51,22 @@ TESTING_RATE_LIMITS = RateLimits(
 
 
 @dataclass(frozen=True, slots=True)
-class ReceiptHashParams:
-    """argon2id cost for receipt codes: slow on purpose (OWASP's minimum, ~34 ms here)."""
+class Argon2Params:
+    """An argon2id cost."""
 
-    time_cost: int = 2
-    memory_cost_kib: int = 19 * 1024
-    parallelism: int = 1
+    time_cost: int
+    memory_cost_kib: int
+    parallelism: int
 
 
-# Tests hash hundreds of receipts; the production cost is measured in bench/ instead.
-CHEAP_RECEIPT_HASH = ReceiptHashParams(time_cost=1, memory_cost_kib=1024, parallelism=1)
+# Receipt codes: slow on purpose (OWASP's minimum, ~34 ms here).
+RECEIPT_HASH = Argon2Params(time_cost=2, memory_cost_kib=19 * 1024, parallelism=1)
+# Staff passwords: argon2-cffi's recommendation (RFC 9106, low memory).
+PASSWORD_HASH = Argon2Params(time_cost=3, memory_cost_kib=64 * 1024, parallelism=4)
+# Tests hash hundreds of receipts and sign staff in hundreds of times (0.2-0.45 s each at the
+# real password cost): WASPADA_ENV=testing alone uses this. The real costs are checked in
+# tests/test_config.py and measured in bench/.
+CHEAP_HASH = Argon2Params(time_cost=1, memory_cost_kib=1024, parallelism=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +80,8 @@ class Settings:
     instance_path: Path
     upload_dir: Path
     receipt_salt: bytes
-    receipt_hash: ReceiptHashParams = field(default_factory=ReceiptHashParams)
+    receipt_hash: Argon2Params = RECEIPT_HASH
+    password_hash: Argon2Params = PASSWORD_HASH
     rate_limits: RateLimits = field(default_factory=RateLimits)
     proxy_fix_x_for: int = 0
     max_images: int = 5
@@ -155,7 +164,8 @@ class Settings:
             instance_path=instance_path,
             upload_dir=upload_dir,
             receipt_salt=receipt_salt.encode(),
-            receipt_hash=CHEAP_RECEIPT_HASH if env == "testing" else ReceiptHashParams(),
+            receipt_hash=CHEAP_HASH if env == "testing" else RECEIPT_HASH,
+            password_hash=CHEAP_HASH if env == "testing" else PASSWORD_HASH,
             rate_limits=rate_limits,
             proxy_fix_x_for=_int(environ, "PROXY_FIX_X_FOR", 0, minimum=0),
             sweep_interval_seconds=_int(environ, "TRIAGE_SWEEP_INTERVAL", 60, minimum=1),
@@ -277,3 +287,12 @@ def _development_secret(instance_path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+SETTINGS_KEY = "waspada.settings"
+
+
+def current_settings(app: Flask | None = None) -> Settings:
+    """The settings of `app`, or of the app handling this request or command."""
+    settings: Settings = (app or current_app).extensions[SETTINGS_KEY]
+    return settings

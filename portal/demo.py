@@ -7,13 +7,13 @@ nothing. Refused in production.
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from portal.config import current_settings
 from portal.extensions import db
 from portal.models import Author, Message, Tip, TipStatus
-from portal.public.tips import receipts
-from portal.public.tips.services import NewTip, submit_tip
+from portal.tips import receipts
+from portal.tips.services import NewTip, submit_tip
 
 demo_cli = AppGroup("demo", help="Demonstration data (development only).")
 
@@ -89,9 +89,9 @@ DEMO_REPLY = "Terima kasih. Bisakah Anda mengirim tangkapan layar dari unggahan 
 @demo_cli.command("load")
 def load_command() -> None:
     """Create the demo tips (once) and print their receipt codes."""
-    if current_app.extensions["waspada.settings"].is_production:
+    if current_settings().is_production:
         raise click.ClickException("demo data is never loaded in production")
-    secret = current_app.extensions["waspada.settings"].secret_key
+    secret = current_settings().secret_key
     for token, new in DEMO_TIPS:
         receipt = submit_tip(new, token)
         tip = db.session.get(Tip, receipt.tip_id)

@@ -1,5 +1,7 @@
 """Flask extensions, created here and bound to the app in create_app()."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_migrate import Migrate
@@ -25,6 +27,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass Model: Flask-SQLAlchemy's db.Model at run time, its declarative base for the
+# type checker (which cannot follow a base class made at run time).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()

@@ -8,6 +8,8 @@ from pathlib import Path
 import phonenumbers
 from flask import Blueprint, abort, g, request
 
+from portal.languages import LIKELY_COUNTRY, normalize_lang
+
 # Order matters: it is the order of the language switcher.
 LOCALES: tuple[str, ...] = ("id", "en", "vi", "ms", "tl", "th", "km", "lo", "my")
 DEFAULT_LOCALE = "id"
@@ -15,19 +17,6 @@ DEFAULT_LOCALE = "id"
 # Babel knows Filipino as "fil" (CLDR) while people and URLs say "tl": the catalog lives in
 # translations/fil and Babel formats dates and numbers with the fil locale data.
 BABEL_LOCALE: dict[str, str] = {"tl": "fil"}
-
-# Where people reading a language most likely are: the country a form or the help page
-# starts with (English has no such country).
-LIKELY_COUNTRY: dict[str, str] = {
-    "id": "ID",
-    "vi": "VN",
-    "ms": "MY",
-    "tl": "PH",
-    "th": "TH",
-    "km": "KH",
-    "lo": "LA",
-    "my": "MM",
-}
 
 # Each language by its own name, so a reader finds theirs without reading ours.
 LANGUAGE_NAMES: dict[str, str] = {
@@ -42,8 +31,8 @@ LANGUAGE_NAMES: dict[str, str] = {
     "tl": "Filipino",
 }
 
-# Other tags a browser may send, mapped to the locale a speaker is likely to read.
-_NEAREST: dict[str, str] = {"fil": "tl", "jv": "id", "su": "id", "zsm": "ms", "bur": "my"}
+# Languages we have no pages in, mapped to the locale their speakers are likely to read.
+_NEAREST: dict[str, str] = {"jv": "id", "su": "id"}
 
 
 @cache  # ~60 µs to build, and the same for every request in a language
@@ -64,9 +53,10 @@ def best_locale() -> str:
     if match:
         return match
     for tag, _quality in request.accept_languages:
-        primary = tag.split("-")[0].lower()
-        if primary in _NEAREST and _NEAREST[primary] in LOCALES:
-            return _NEAREST[primary]
+        primary = normalize_lang(tag) or ""
+        nearest = _NEAREST.get(primary, primary)
+        if nearest in LOCALES:
+            return nearest
     return DEFAULT_LOCALE
 
 
@@ -162,7 +152,7 @@ def init_app(app: object) -> None:
     """Make the locale helpers available to every template."""
     from flask_babel import format_date, format_datetime
 
-    from portal.public.support.directory import display_name, tel_href
+    from portal.directory.entries import display_name, tel_href
 
     app.jinja_env.globals.update(  # type: ignore[attr-defined]
         month_year=month_year,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hmac
 import os
 
-from flask import Blueprint, Flask, abort, current_app, request
+from flask import Blueprint, Flask, abort, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -31,7 +31,9 @@ from sqlalchemy import func
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from portal.models import Category, as_utc, utcnow
+from portal.categories import CATEGORIES
+from portal.config import current_settings
+from portal.models import as_utc, utcnow
 from portal.security import from_this_machine
 
 MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
@@ -40,7 +42,6 @@ if MULTIPROCESS_DIR:
     # turn the first count of a fresh host into an error page.
     os.makedirs(MULTIPROCESS_DIR, exist_ok=True)
 
-CATEGORIES = tuple(category.value for category in Category)
 REPORT_REFUSALS = ("invalid", "image", "rate_limited", "expired_form", "duplicate")
 FOLLOW_UP_REFUSALS = ("invalid", "wrong_code", "rate_limited", "expired_form")
 LIMITS = (
@@ -184,7 +185,7 @@ def exposition() -> bytes:
 
 def may_scrape() -> bool:
     """Loopback without a proxy in between, or the bearer token from the settings."""
-    token = current_app.extensions["waspada.settings"].metrics_token
+    token = current_settings().metrics_token
     header = request.headers.get("Authorization", "")
     if token and header[:7].lower() == "bearer ":
         return hmac.compare_digest(header[7:].strip().encode(), token.encode())

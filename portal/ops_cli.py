@@ -24,8 +24,7 @@ from portal.extensions import db
 from portal.jobs.store import tip_indicators
 from portal.models import Attachment, Note, Tip
 from portal.paths import migrations_folder
-from portal.public.tips.services import storage
-from portal.storage import LocalStorage
+from portal.storage import LocalStorage, current_storage
 
 ops_cli = AppGroup("ops", help="Checks for operators (backups and restores).")
 
@@ -83,7 +82,7 @@ def backup_check(sample: int) -> dict[str, Any]:
         result["problems"].append({"problem": "database_outdated"})
         return result
 
-    store = storage()
+    store = current_storage()
     rows = db.session.execute(
         select(Attachment.id, Attachment.storage_key, Attachment.size_bytes)
         .order_by(Attachment.id)

@@ -15,6 +15,10 @@ import bleach
 
 # Tab and newline are meaningful in a description; every other C0/C1 control is not, nor
 # are the noncharacters U+FFFE and U+FFFF (not text, and XML such as the Atom feed forbids them).
+# The longest text a person may write in one field (a report, a message, a note) and in one line.
+TEXT_MAX = 10_000
+LINE_MAX = 500
+
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 _UNREADABLE = ("\x00", "\ufffd")
 _MAX_PASSES = 3

@@ -11,6 +11,8 @@ import re
 import secrets
 from pathlib import Path
 
+from portal.config import current_settings
+
 _KEY = re.compile(r"^[0-9a-f]{2}/[A-Za-z0-9_-]{32}\.(jpg|png|webp)$")
 
 
@@ -40,3 +42,8 @@ class LocalStorage:
     def delete(self, key: str) -> None:
         """Remove a stored file if it exists."""
         self.path(key).unlink(missing_ok=True)
+
+
+def current_storage() -> LocalStorage:
+    """The upload store the settings name (UPLOAD_DIR)."""
+    return LocalStorage(current_settings().upload_dir)

@@ -32,20 +32,19 @@ from pathlib import Path
 
 import pytest
 import yaml
-from argon2 import PasswordHasher
 from markupsafe import escape
 from PIL import Image
 
 from portal import errors
+from portal.accounts import services as auth_services
+from portal.directory.entries import DEFAULT_PATH
 from portal.extensions import db
 from portal.i18n import LOCALES
 from portal.jobs.triage import triage_tip
 from portal.models import Attachment, Message, Note, Tip
-from portal.public.support.directory import DEFAULT_PATH
-from portal.public.warnings.models import PublicWarning
+from portal.models.staff import AuditEvent, StaffUser
+from portal.models.warnings import PublicWarning
 from portal.sanitize import clean_line, clean_text, has_unreadable_characters
-from portal.staff.auth import services as auth_services
-from portal.staff.models import AuditEvent, StaffUser
 from tests.helpers import blns_lines, form_tokens, get_form, receipt_from, submit_report
 from tests.staff.helpers import PASSWORD, code_for, make_staff, sign_in, staff_client
 
@@ -105,15 +104,6 @@ SUMMARIES = ("summary_id", "summary_en", "summary_vi")
 
 
 # ---------------------------------------------------------------- helpers
-
-
-@pytest.fixture(autouse=True)
-def cheap_passwords(monkeypatch):
-    """argon2 at its cheapest: this file signs staff in often and sends hundreds of wrong
-    passwords. (The real cost is what tests/staff/test_auth.py and bench/ use.)"""
-    hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(auth_services, "_hasher", hasher)
-    monkeypatch.setattr(auth_services, "_DUMMY_HASH", hasher.hash("dummy"))
 
 
 def packed(lines: Iterable[str], limit: int, sep: str) -> list[str]:

@@ -36,6 +36,26 @@ def test_production_settings_are_secure(tmp_path):
     assert settings.receipt_hash.memory_cost_kib >= 19 * 1024
 
 
+@pytest.mark.parametrize("env", ["production", "development"])
+def test_staff_passwords_are_hashed_at_full_cost_outside_tests(tmp_path, env):
+    """Only WASPADA_ENV=testing makes staff password hashing cheap."""
+    from argon2 import PasswordHasher
+
+    from portal.accounts import services as accounts
+
+    environ = PRODUCTION if env == "production" else {"WASPADA_ENV": "development"}
+    settings = Settings.from_env(environ, tmp_path)
+    recommended = PasswordHasher()
+    assert (
+        settings.password_hash.time_cost,
+        settings.password_hash.memory_cost_kib,
+        settings.password_hash.parallelism,
+    ) == (recommended.time_cost, recommended.memory_cost, recommended.parallelism)
+    hasher, dummy = accounts._hasher_for(settings.password_hash)
+    assert hasher.hash("correct horse battery").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert dummy.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
 def test_development_generates_and_keeps_a_secret_key_in_instance(tmp_path: Path):
     first = Settings.from_env({}, tmp_path)
     second = Settings.from_env({}, tmp_path)

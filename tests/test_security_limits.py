@@ -16,8 +16,8 @@ from prometheus_client import REGISTRY
 
 from portal.extensions import db
 from portal.models import Attachment, Tip
-from portal.public.tips.images import MAX_SIDE, PixelBudget, reencode
 from portal.security import rate_limit_key
+from portal.tips.images import MAX_SIDE, PixelBudget, reencode
 from tests.helpers import form_tokens, get_form, receipt_from, submit_report
 
 pytestmark = pytest.mark.security

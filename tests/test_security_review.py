@@ -21,7 +21,7 @@ from portal.config import ConfigError, Settings
 from portal.extensions import db
 from portal.jobs import triage
 from portal.models import Tip
-from portal.staff.models import AuditEvent, StaffUser
+from portal.models.staff import AuditEvent, StaffUser
 from tests.helpers import form_tokens, get_form, receipt_from, submit_report
 from tests.staff.helpers import PASSWORD, code_for, make_staff, sign_in
 

@@ -6,9 +6,9 @@ import tomllib
 
 import pytest
 
+from portal.accounts import services
 from portal.extensions import db
-from portal.staff.auth import services
-from portal.staff.models import AuditEvent, StaffUser
+from portal.models.staff import AuditEvent, StaffUser
 from tests.helpers import ROOT, form_tokens
 from tests.staff.helpers import PASSWORD, code_for, make_staff, sign_in, staff_client
 

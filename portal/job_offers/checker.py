@@ -19,7 +19,7 @@ guidance of shared/reference/job_offer_red_flags.md §1d:
 
 from __future__ import annotations
 
-import functools
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,13 +27,18 @@ from typing import Any
 from flask import has_app_context
 
 from portal.job_offers import explanations
+from portal.models import PublicWarning
 from portal.triage.indicators import Indicator, extract
-from portal.triage.rules import RuleHit, load_ruleset, load_yaml, match_job_offer, normalize_lang
+from portal.triage.rules import RuleHit, load_ruleset, match_job_offer
+from portal.triage.scoring import phone_region
+from portal.warnings.services import find_published_by_indicators
 
 RISKS = ("high", "medium", "low")
 HIGH_AT = 6  # e.g. a hotspot + high pay + a fee, or three strong signs
 MEDIUM_AT = 2  # one strong sign that no licence or official process outweighs
 MAX_CHARS = 20_000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -84,31 +89,32 @@ def check(text: str, lang: str = "en", country: str | None = None) -> CheckResul
     code = country.strip().upper()[:2] if isinstance(country, str) and country.strip() else None
     hits = match_job_offer(body, lang=lang, country=code) if body.strip() else []
     risk, flag_hits, note_ids = _assess(hits, code)
-    indicators = extract(body, code or _region(lang)) if body.strip() else []
+    indicators = _indicators(body, phone_region(code, lang)) if body.strip() else []
     with explanations.in_language(lang):
         flags = [_flag(hit) for hit in flag_hits]
         notes = [Note(note, str(explanations.NOTES[note])) for note in note_ids]
     return CheckResult(risk, flags, find_matching_warnings(indicators), notes, indicators)
 
 
-def find_matching_warnings(indicators: Sequence[Indicator]) -> list[Any]:
-    """Published warnings that name one of these indicators; [] while warnings do not exist.
+def find_matching_warnings(indicators: Sequence[Indicator]) -> list[PublicWarning]:
+    """Published warnings (never drafts or withdrawn ones) that name one of these indicators.
 
-    The published-warnings feature (``portal.public.warnings``) is not built yet. When
-    it lands, its ``services.find_published_by_indicators(pairs)`` is used: it takes
-    ``(kind, value)`` pairs as ``portal.triage.indicators.extract`` normalises them and
-    returns the published warnings (never drafts) that name any of them. Until that
-    function can be imported, the checker shows no matches and needs no database.
+    Outside an app (the checker called as a plain function) there is no database to ask,
+    so there are no matches.
     """
     if not indicators or not has_app_context():
         return []
-    try:
-        from portal.public.warnings.services import find_published_by_indicators
-    except ImportError as missing:
-        if missing.name and not missing.name.startswith("portal.public.warnings"):
-            raise  # the warnings feature exists but is broken: do not hide that
-        return []
     return list(find_published_by_indicators([(i.kind, i.value) for i in indicators]))
+
+
+def _indicators(body: str, region: str | None) -> list[Indicator]:
+    """The offer's identifiers, for matching warnings. A bug in extraction must not take the
+    checker down: the warning signs are still shown, and the error's kind is logged."""
+    try:
+        return extract(body, region)
+    except Exception as error:  # noqa: BLE001 - logged by kind, never the offer's text
+        log.error("indicator extraction failed in the checker: %s", type(error).__name__)
+        return []
 
 
 def _assess(hits: Sequence[RuleHit], country: str | None) -> tuple[str, list[RuleHit], list[str]]:
@@ -154,13 +160,3 @@ def _flag(hit: RuleHit) -> Flag:
         return Flag("hotspot_destination", hit.weight, str(text), str(title), hit.snippet)
     title, text = explanations.FLAGS[hit.rule_id]
     return Flag(hit.rule_id, hit.weight, str(text), str(title), hit.snippet)
-
-
-@functools.cache
-def _lang_regions() -> dict[str, str]:
-    return dict(load_yaml("scoring")["lang_region"])
-
-
-def _region(lang: str | None) -> str | None:
-    """The country whose phone numbers people writing in ``lang`` most likely mean."""
-    return _lang_regions().get(normalize_lang(lang) or "")

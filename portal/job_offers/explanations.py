@@ -21,7 +21,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from portal.triage.rules import normalize_lang
+from portal.languages import normalize_lang
 
 #: red-flag id → (short title, explanation)
 FLAGS: dict[str, tuple[LazyString, LazyString]] = {

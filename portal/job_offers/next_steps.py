@@ -19,9 +19,9 @@ import yaml
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from portal.directory.entries import Service
+from portal.directory.help import find_help
 from portal.job_offers.explanations import in_language
-from portal.public.support.directory import Service
-from portal.public.support.services import find_help
 
 DATA = Path(__file__).with_name("verification.yaml")
 

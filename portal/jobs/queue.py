@@ -20,6 +20,7 @@ from rq.job import Job, JobStatus
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import redis_server
+from portal.config import current_settings
 from portal.extensions import db
 from portal.models import Tip, TriageState, utcnow
 
@@ -56,7 +57,7 @@ def get_redis(app: Flask | None = None) -> redis.Redis:
 def get_queue(app: Flask | None = None) -> Queue:
     """The triage queue."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    return Queue(app.extensions["waspada.settings"].triage_queue, connection=get_redis(app))
+    return Queue(current_settings(app).triage_queue, connection=get_redis(app))
 
 
 def enqueue_triage_after_commit(tip_ids: Iterable[int]) -> list[int]:
@@ -119,7 +120,7 @@ def _abandoned(job: Job) -> bool:
     """A started job whose worker stopped beating (killed mid-job) will never finish."""
     if job.get_status() != JobStatus.STARTED or job.last_heartbeat is None:
         return False
-    settings = current_app.extensions["waspada.settings"]
+    settings = current_settings()
     beat = job.last_heartbeat
     if beat.tzinfo is None:
         beat = beat.replace(tzinfo=UTC)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func, or_
 
 from portal import metrics
+from portal.config import current_settings
 from portal.extensions import db
 from portal.jobs.queue import enqueue_triage_after_commit
 from portal.models import Tip, TriageState, utcnow
@@ -17,7 +17,7 @@ BATCH = 500
 
 def tips_needing_triage(now: datetime | None = None, limit: int = BATCH) -> list[int]:
     """Ids of tips that are pending, or queued for longer than the configured time."""
-    settings = current_app.extensions["waspada.settings"]
+    settings = current_settings()
     stale_before = (now or utcnow()) - timedelta(seconds=settings.stale_after_seconds)
     query = (
         db.select(Tip.id)

@@ -7,20 +7,21 @@ then touches far less shared memory, which is most of the cost of a job.
 from __future__ import annotations
 
 import logging
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from rq import get_current_job
 from sqlalchemy import select, update
 
+from portal.categories import Category
+from portal.directory.loader import current_services
 from portal.extensions import db
 from portal.jobs import store
 from portal.models import PRIORITY_RANK, Tip, TriageState, queue_rank_for, utcnow
 from portal.triage.indicators import extract
 from portal.triage.routing import suggest_routes
-from portal.triage.scoring import score
+from portal.triage.scoring import phone_region, score
 
 # Free-text answers that describe the subject of a tip (choices are codes, not text).
 TEXT_ANSWERS = ("what_sold", "salary", "topic")
@@ -58,32 +59,32 @@ _COLUMNS = (
 
 def triage_tip(tip_id: int) -> str:
     """Triage one tip. Returns what happened, for the job's result."""
-    with _app_context():
-        row = db.session.execute(
-            select(*_COLUMNS, Tip.triage_state, Tip.triage_attempts)
-            .where(Tip.id == tip_id)
-            .with_for_update()
-        ).one_or_none()
-        if row is None:
-            db.session.rollback()
-            return "missing"
-        *fields, state, attempts = row
-        if state == TriageState.DONE:
-            db.session.rollback()
-            return "already done"
-        try:
-            save_results(tip_id, _run_pipeline(TipView(*fields)), attempts + 1)
-            db.session.commit()
-            return "done"
-        except Exception as error:  # noqa: BLE001 - recorded by kind, then raised again
-            db.session.rollback()
-            reason = failure_reason(error)
-        # RQ keeps the exception (failed-job registry, 7 days) and the worker logs it: an
-        # error raised from tip text (a database error quoting a value, a pattern error
-        # echoing its input) must reach neither. So only its kind travels on, raised after
-        # the `except` block: nothing, not even a failure to record it, chains the original.
-        _record_failure(tip_id, attempts + 1, reason)
-        raise TriageFailed(reason)
+    _require_app_context()
+    row = db.session.execute(
+        select(*_COLUMNS, Tip.triage_state, Tip.triage_attempts)
+        .where(Tip.id == tip_id)
+        .with_for_update()
+    ).one_or_none()
+    if row is None:
+        db.session.rollback()
+        return "missing"
+    *fields, state, attempts = row
+    if state == TriageState.DONE:
+        db.session.rollback()
+        return "already done"
+    try:
+        save_results(tip_id, _run_pipeline(TipView(*fields)), attempts + 1)
+        db.session.commit()
+        return "done"
+    except Exception as error:  # noqa: BLE001 - recorded by kind, then raised again
+        db.session.rollback()
+        reason = failure_reason(error)
+    # RQ keeps the exception (failed-job registry, 7 days) and the worker logs it: an
+    # error raised from tip text (a database error quoting a value, a pattern error
+    # echoing its input) must reach neither. So only its kind travels on, raised after
+    # the `except` block: nothing, not even a failure to record it, chains the original.
+    _record_failure(tip_id, attempts + 1, reason)
+    raise TriageFailed(reason)
 
 
 def save_results(tip_id: int, results: dict[str, Any], attempts: int) -> None:
@@ -111,10 +112,11 @@ def view_of(tip: Tip) -> TipView:
 def _run_pipeline(tip: TipView) -> dict[str, Any]:
     """Extract indicators, score, link and route; return the tip's new column values."""
     text = triage_text(tip)
-    found = extract(text, country=tip.country)
+    # Read local phone numbers as scoring does: the tip's country, else its language's.
+    found = extract(text, country=phone_region(tip.country, tip.lang))
     ids = store.save_indicators(tip.id, ((i.kind, i.value) for i in found))
     cluster_id = store.link_clusters(tip.id, tip.cluster_id, ids)
-    result = score(tip.category, text, country=tip.country, lang=tip.lang)
+    result = score(tip.category, text, country=tip.country, lang=tip.lang, indicators=found)
     priority = result.priority
     if tip.in_danger:
         # The reporter said someone is in danger now: that outranks any text rule.
@@ -126,6 +128,8 @@ def _run_pipeline(tip: TipView) -> dict[str, Any]:
         destination=(tip.answers or {}).get("destination") or None,
         indicator_kinds={i.kind for i in found},
         urgent=urgent,
+        # Embassies come from the directory the help page shows (only job offers use them).
+        services=current_services() if tip.category == Category.JOB_OFFER else (),
     )
     return {
         "score": result.value,
@@ -180,10 +184,13 @@ def _record_failure(tip_id: int, attempts: int, reason: str) -> None:
     db.session.commit()
 
 
-def _app_context() -> AbstractContextManager[object]:
-    """Use the worker's app context; outside our worker (plain `rq worker`), make one."""
-    if has_app_context():
-        return nullcontext(current_app)
-    from portal import create_app
+class NoAppContext(RuntimeError):
+    """A triage job ran outside the portal's worker."""
 
-    return create_app().app_context()
+
+def _require_app_context() -> None:
+    """Jobs run in `flask --app portal triage worker`, which pushes the app context their
+    database session needs. A bare `rq worker` has none: refuse plainly (RQ retries later)
+    rather than build a second app from whatever environment that process has."""
+    if not has_app_context():
+        raise NoAppContext("run triage jobs with `flask --app portal triage worker`")

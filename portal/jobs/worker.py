@@ -8,12 +8,16 @@ import time
 
 import redis
 from flask import Flask
-from rq import Worker
+from redis.client import Pipeline
+from rq import Queue, Worker
 from rq.exceptions import NoSuchJobError, StopRequested
 from rq.job import Job, JobStatus
+from rq.worker import WorkerStatus
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import metrics
+from portal.categories import CATEGORIES
+from portal.config import current_settings
 from portal.extensions import db
 from portal.jobs.queue import get_queue, get_redis
 from portal.jobs.sweeper import sweep
@@ -21,30 +25,55 @@ from portal.models import Tip
 
 log = logging.getLogger(__name__)
 
+# How long the command listener blocks per read (RQ's default is 60 s).
+PUBSUB_READ_SECONDS = 0.5
+
 
 class TriageWorker(Worker):
     """Runs the periodic sweep as part of RQ's own maintenance cycle."""
 
     stopping = False  # set once SIGTERM or SIGINT has asked this worker to stop
 
-    def fork_work_horse(self, job, queue):  # type: ignore[no-untyped-def]
+    def fork_work_horse(self, job: Job, queue: Queue) -> None:
         # A connection the parent still holds would be inherited by the horse, and both
         # would then talk to the database over one socket: the horse's statements run in
         # the parent's session, and each side breaks the other's prepared statements.
         db.session.remove()
         super().fork_work_horse(job, queue)
 
-    def execute_job(self, job, queue):  # type: ignore[no-untyped-def]
+    def execute_job(self, job: Job, queue: Queue) -> None:
         super().execute_job(job, queue)
         # Counted here, in the parent, once the horse is gone: a horse that counted would
         # leave one metrics file per job in the multiprocess folder.
         _count_job(job)
 
+    def subscribe(self) -> None:
+        # RQ's listener for commands (e.g. "stop this job") waits 60 s per read. Stopping
+        # the worker waits one second for it and then carries on while it may still be
+        # blocked, so a worker could take up to a minute to let go. Reading for a second
+        # at a time, it sees the stop flag within the second that the join waits.
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
+            sleep_time=PUBSUB_READ_SECONDS,
+            daemon=True,
+            exception_handler=self._pubsub_exception_handler,
+        )
+
     def handle_warm_shutdown_request(self) -> None:
         self.stopping = True
         super().handle_warm_shutdown_request()
 
-    def main_work_horse(self, job, queue):  # type: ignore[no-untyped-def]
+    def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
+        # RQ stops an idle worker by raising StopRequested from its signal handler. When the
+        # signal lands inside a finaliser (a Redis parser being collected), Python swallows
+        # the exception and the stop is lost: the worker would wait for Redis forever. Every
+        # pass of RQ's wait loop beats first, so an idle worker asked to stop stops here.
+        if self.stopping and self.get_state() != WorkerStatus.BUSY:
+            raise StopRequested
+        super().heartbeat(timeout, pipeline)
+
+    def main_work_horse(self, job: Job, queue: Queue) -> None:
         # The parent's idle pooled connections are left alone (not closed, not used):
         # the horse opens its own.
         db.engine.dispose(close=False)
@@ -101,7 +130,7 @@ def warm_up() -> None:
 
     sample = "Jual sabu WA 0812-3456-7890, t.me/contoh_warmup, https://contoh.example.com"
     try:
-        for category in ("drugs", "job-offer", "extremism", "other"):
+        for category in CATEGORIES:
             tip = Tip(
                 category=category,
                 lang="id",
@@ -126,7 +155,7 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
     Reconnects when Redis goes away instead of exiting, so a Redis restart needs
     no one to restart the worker.
     """
-    settings = app.extensions["waspada.settings"]
+    settings = current_settings(app)
     interval = settings.sweep_interval_seconds
     with app.app_context():
         try:

@@ -1,5 +1,5 @@
 """Deny by default: every /staff/ view needs a signed-in account with a declared role,
-unless it is explicitly marked public (the sign-in pages). Also the audit helper."""
+unless it is explicitly marked public (the sign-in pages)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 
 from portal import sessions
 from portal.extensions import db
-from portal.staff.models import AuditEvent, Role, StaffUser
+from portal.models.staff import Role, StaffUser
 
 IDLE_MINUTES = 20
 # However active, a session ends after a working day: a copied cookie cannot live on.
@@ -97,21 +97,6 @@ def sign_out() -> None:
 def refresh_auth() -> None:
     """Record a fresh password + TOTP check for admin actions."""
     session[SESSION_KEY] = {**session[SESSION_KEY], "auth_at": time.time()}
-
-
-def audit(action: str, tip_id: int | None = None, summary: str = "", **detail: Any) -> None:
-    """Append one line to the audit log (in the caller's transaction)."""
-    user = current_staff()
-    db.session.add(
-        AuditEvent(
-            staff_user_id=user.id if user else None,
-            username=user.username if user else "-",
-            action=action,
-            tip_id=tip_id,
-            summary=summary,
-            detail=detail,
-        )
-    )
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,8 @@
 """Indicators in a tip's free text: URLs, domains, phone numbers, e-mails and platform handles.
 
-``extract(text, country)`` is pure (no I/O, no network) and never raises. Defanged input
+``extract(text, country)`` is pure (no I/O, no network). A bug in it raises, so the triage
+job retries and staff see the error; pages that must answer anyway (a search box) use
+``readings(text)``, which logs the kind of error and finds nothing. Defanged input
 ("hxxps://shop[.]com", "shop (dot) com") is understood. Values are normalised so that the
 same indicator written two ways compares equal:
 
@@ -90,11 +92,23 @@ def extract(text: str, country: str | None = None) -> list[Indicator]:
     """
     if not isinstance(text, str) or not text:
         return []
+    return _Extraction(text[:MAX_CHARS], supported_region(country)).run()
+
+
+# The regions a typed identifier is read in when nobody says where it is from: none (only
+# international numbers), then each country whose local phone formats people type.
+SEARCH_REGIONS = (None, "ID", "VN", "PH", "MY", "TH", "KH", "LA", "MM", "SG")
+
+
+def readings(text: str) -> set[tuple[str, str]]:
+    """Every (kind, value) a typed identifier may mean, reading phone numbers in each of
+    SEARCH_REGIONS. For search boxes: an extraction bug is logged by its kind (never the
+    text) and finds nothing, so the page still answers."""
     try:
-        return _Extraction(text[:MAX_CHARS], supported_region(country)).run()
-    except Exception:  # a tip must never fail to save because of a parsing bug
-        log.exception("indicator extraction failed")
-        return []
+        return {(i.kind, i.value) for region in SEARCH_REGIONS for i in extract(text, region)}
+    except Exception as error:  # noqa: BLE001 - a search box must answer; the kind is logged
+        log.error("indicator extraction failed on a search: %s", type(error).__name__)
+        return set()
 
 
 class _Extraction:

@@ -1,7 +1,8 @@
 """Routing suggestions: which agency in which country can act on a tip (staff only).
 
-Pure Python over ``data/routing.yaml`` (and, for embassies the table lacks, the
-support directory). ``suggest_routes`` returns routes in this order:
+Pure Python over ``data/routing.yaml`` and, for embassies the table lacks, the support
+directory the caller passes (the triage job passes the one in the database, which the help
+page shows too). ``suggest_routes`` returns routes in this order:
 
 1. the agencies listed for (category, country), in table order; the
    category's ``default`` list when the country is missing or not in the table;
@@ -18,29 +19,44 @@ or where the job is (the reference: victims in compounds abroad are better
 served by their embassy than by local police), emergency lines, other law
 enforcement; the rest follows. Embassy contacts with ``low`` confidence come
 after better-sourced ones.
+
+Each route's ``reason`` is a code from ``REASONS`` and ``reason_params`` its values (country
+codes, a platform name): stored so, they are put into words in the reader's language when
+shown, never stored as English sentences.
 """
 
 from __future__ import annotations
 
 import functools
-import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from portal.public.support.directory import load_services
+from portal.categories import CATEGORIES
+from portal.directory.entries import ID_RE, URL_RE, Service, load_services
 
 DEFAULT_PATH = Path(__file__).with_name("data") / "routing.yaml"
-CATEGORIES = ("drugs", "job-offer", "extremism", "other")
 KINDS = tuple(
     "law-enforcement regulator platform-report ministry embassy ngo international".split()
 )
 CONFIDENCES = ("high", "medium", "low")
 PLATFORMS = ("telegram", "facebook", "instagram", "tiktok", "whatsapp", "line")
 _LABELS = {"tiktok": "TikTok", "whatsapp": "WhatsApp", "line": "LINE"}
+# Why a route is suggested; the parameters each reason takes are named after the colon.
+REASONS = {
+    "country": ("country",),  # the tip is about this country
+    "no_country": (),  # no country given: regional contacts
+    "no_entries": ("country",),  # the table has nothing for this country: regional contacts
+    "platform": ("platform",),  # the tip names an account on this platform
+    "abroad_agency": ("nationality",),  # this agency helps its citizens abroad
+    "embassy_here": ("nationality", "country"),  # their embassy where the person is now
+    "embassy_destination": ("nationality", "destination"),  # their embassy where the job is
+    "embassy_covers": ("nationality", "destination", "located_in"),  # one that also covers it
+    "anti_trafficking": ("destination",),  # local anti-trafficking contact at the destination
+}
 DEFAULT, INTL = "default", "INTL"
 _REQUIRED = ("id", "name", "country", "kind", "why", "contact", "source", "confidence")
 _OPTIONAL: dict[str, type] = {
@@ -48,8 +64,6 @@ _OPTIONAL: dict[str, type] = {
     **dict.fromkeys(("emergency", "anti_trafficking", "abroad"), bool),
     "also_covers": list,
 }
-_URL_RE = re.compile(r"^https?://\S+$")
-_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 
 
 @dataclass(frozen=True)
@@ -105,6 +119,7 @@ class Route:
     confidence: str
     reason: str
     local_name: str | None = None
+    reason_params: dict[str, str] = field(default_factory=dict)
 
 
 def _agency(raw: Mapping[str, Any], countries: Mapping[str, Any]) -> Agency:
@@ -118,13 +133,13 @@ def _agency(raw: Mapping[str, Any], countries: Mapping[str, Any]) -> Agency:
     for key, kind in _OPTIONAL.items():
         if raw.get(key) is not None and not isinstance(raw[key], kind):
             raise ValueError(f"{key!r} must be of type {kind.__name__}, got {raw[key]!r}")
-    if not _ID_RE.match(raw["id"]):
+    if not ID_RE.match(raw["id"]):
         raise ValueError("id must be a lowercase slug like 'id-bnn'")
     if raw["kind"] not in KINDS:
         raise ValueError(f"unknown kind {raw['kind']!r}; expected one of {list(KINDS)}")
     if raw["confidence"] not in CONFIDENCES:
         raise ValueError(f"unknown confidence {raw['confidence']!r}; expected one of {CONFIDENCES}")
-    if not _URL_RE.match(raw["source"]) and raw["confidence"] != "low":
+    if not URL_RE.match(raw["source"]) and raw["confidence"] != "low":
         raise ValueError("source must be a URL unless confidence is low")
     if (raw["kind"] == "platform-report") != (raw.get("platform") in PLATFORMS):
         raise ValueError(
@@ -216,19 +231,21 @@ def _code(value: str | None) -> str | None:
     return value.strip().upper() if value and value.strip() else None
 
 
-def _embassies(table: RoutingTable, nationality: str, place: str) -> list[tuple[Agency, bool]]:
+def _embassies(
+    table: RoutingTable, nationality: str, place: str, services: Sequence[Service]
+) -> list[tuple[Agency, bool]]:
     """`nationality`'s embassies for people in `place` as (agency, located there) pairs.
 
     Those located there come first (the table's, then support-directory entries the
     table lacks), then those that also cover `place`; `low` confidence ones go last.
+    A directory entry has no `why` of its own: its reason says it all.
     """
     ours = [a for a in table.agencies.values() if a.kind == "embassy" and a.country == nationality]
     known = {a.directory_id for a in table.agencies.values()}
-    why = f"Support directory: serves {table.people(nationality)} citizens in {table.name(place)}."
     found = [(a, True) for a in ours if a.located_in == place] + [
-        (Agency(s.id, s.name["en"], s.country, "embassy", why, s.channels[0].value, s.source[0],
+        (Agency(s.id, s.name["en"], s.country, "embassy", "", s.channels[0].value, s.source[0],
                 s.confidence, directory_id=s.id, located_in=s.located_in), True)
-        for s in load_services()
+        for s in services
         if s.country == nationality and s.serves_nationals_abroad and s.located_in == place
         and s.id not in known
     ] + [(a, False) for a in ours if place in a.also_covers]  # fmt: skip
@@ -244,60 +261,65 @@ def suggest_routes(
     indicator_kinds: Iterable[str] = (),
     urgent: bool = False,
     table: RoutingTable | None = None,
+    services: Sequence[Service] | None = None,
 ) -> list[Route]:
     """Agencies that can act on a tip, each with the reason it applies, in the module's order.
 
     `country` is where the reporter or victim is from or is now; `nationality`
-    defaults to it. Raises ValueError for an unknown category.
+    defaults to it. `services` is the support directory to take embassies from (the
+    packaged one when omitted). Raises ValueError for an unknown category.
     """
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}; expected one of {list(CATEGORIES)}")
     table = table or load_routing()
+    directory = load_services() if services is None else services
     here, dest, home = _code(country), _code(destination), _code(nationality) or _code(country)
     kinds = {kind.strip().lower() for kind in indicator_kinds}
     picked: dict[str, tuple[int, Route]] = {}
 
-    def add(agency: Agency, reason: str, rank: int | None = None) -> None:
+    def add(agency: Agency, reason: str, rank: int | None = None, **params: str) -> None:
         if agency.kind == "platform-report":
             if agency.platform not in kinds:
                 return
             label = _LABELS.get(str(agency.platform), str(agency.platform).title())
-            reason = f"Tip mentions a {label} account"
+            reason, params = "platform", {"platform": label}
         if rank is None:
             rank = 1 if agency.emergency else 2 if agency.kind == "law-enforcement" else 3
         fields = {k: v for k, v in vars(agency).items() if k in Route.__dataclass_fields__}
-        route = Route(agency_id=agency.id, **fields, reason=reason)
+        route = Route(agency_id=agency.id, **fields, reason=reason, reason_params=params)
         picked.setdefault(agency.id, (rank, route))
 
     listed = table.routes[category]
     if here is not None and here in listed and here != DEFAULT:
         for agency in listed[here]:
-            add(agency, f"Tip is about {table.name(here)}")
+            add(agency, "country", country=here)
     else:
-        unknown = "Country not given" if here is None else f"No routing entries for {here}"
         for agency in listed[DEFAULT]:
-            add(agency, f"{unknown}: regional contacts")
+            if here is None:
+                add(agency, "no_country")
+            else:
+                add(agency, "no_entries", country=here)
 
     abroad = category == "job-offer" and dest is not None and dest != here
     if category == "job-offer" and home is not None:
-        people = table.people(home)
         if here is not None and here != home:
             for agency in table.agencies.values():
                 if agency.abroad and agency.country == home and agency.kind != "embassy":
-                    add(agency, f"The person is {people}: this agency helps its citizens abroad")
-            for agency, _ in _embassies(table, home, here):
-                add(agency, f"The person is {people}, now in {table.name(here)}: their embassy", 0)
-        for agency, located in _embassies(table, home, dest) if abroad and dest else []:
-            where = "there" if located else f"in {table.name(str(agency.located_in))} also"
-            job = f"Destination country of the job is {table.name(str(dest))}"
-            add(agency, f"{job}: the {people} embassy {where} helps its citizens", rank=0)
+                    add(agency, "abroad_agency", nationality=home)
+            for agency, _ in _embassies(table, home, here, directory):
+                add(agency, "embassy_here", 0, nationality=home, country=here)
+        for agency, located in _embassies(table, home, dest, directory) if abroad and dest else []:
+            if located:
+                add(agency, "embassy_destination", 0, nationality=home, destination=str(dest))
+            else:
+                add(agency, "embassy_covers", 0, nationality=home, destination=str(dest),
+                    located_in=str(agency.located_in))  # fmt: skip
     for agency in table.agencies.values():
         if abroad and agency.anti_trafficking and agency.country == dest:
-            job = f"Destination country of the job is {table.name(agency.country)}"
-            add(agency, f"{job}: local anti-trafficking contact (embassies usually help first)")
+            add(agency, "anti_trafficking", destination=agency.country)
     for agency in table.agencies.values():
         if agency.kind == "platform-report":
-            add(agency, "")
+            add(agency, "platform")
 
     ordered = list(picked.values())
     if urgent:

@@ -36,6 +36,8 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from portal.languages import normalize_lang
+
 DATA_DIR = Path(__file__).with_name("data")
 MAX_CHARS = 20_000
 ALL_LANGS = frozenset({"id", "en", "vi", "ms", "tl", "th", "lo", "km", "my"})
@@ -47,10 +49,6 @@ _TOKEN, _SPLIT, _LEAD = re.compile(r"[\w']+"), re.compile(r"[\W_]+"), re.compile
 _CLAUSE_END = re.compile('[.,;:!?\n()\\[\\]"\u104a\u104b\u17d4\u17d5]')
 _NAME = re.compile(r"[a-z_]+")
 _MAX_DISTINCT, _MAX_SPANS = 8, 40
-_LANG_ALIASES = {
-    "fil": "tl", "tgl": "tl", "in": "id", "ind": "id", "zsm": "ms", "msa": "ms", "may": "ms",
-    "vie": "vi", "eng": "en", "tha": "th", "lao": "lo", "khm": "km", "mya": "my", "bur": "my",
-}  # fmt: skip
 _GLUED_WINDOW = 16  # characters searched for a glued negator before a match (12 after)
 
 
@@ -175,14 +173,6 @@ def _fold_table() -> dict[int, str]:
             if unicodedata.category(chr(cp)) == "Nd":
                 table[cp] = str(unicodedata.digit(chr(cp)))
     return table
-
-
-def normalize_lang(lang: object) -> str | None:
-    """Reduce a language tag such as ``"id-ID"`` or ``"fil"`` to the rule files' code, or None."""
-    if not isinstance(lang, str) or not lang.strip():
-        return None
-    code = re.split(r"[-_]", lang.strip().lower(), maxsplit=1)[0]
-    return _LANG_ALIASES.get(code, code)
 
 
 @functools.cache

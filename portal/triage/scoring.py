@@ -32,10 +32,13 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from portal.categories import CATEGORIES
+from portal.languages import LIKELY_COUNTRY, normalize_lang
+from portal.triage.indicators import Indicator, extract
 from portal.triage.rules import (
     PreparedText,
     RuleHit,
@@ -44,13 +47,12 @@ from portal.triage.rules import (
     load_yaml,
     match_job_offer,
     match_rules,
-    normalize_lang,
     prepare,
 )
 
 log = logging.getLogger(__name__)
 
-CATEGORIES = ("drugs", "job-offer", "extremism", "other")
+
 PRIORITIES = ("urgent", "high", "normal", "low")
 
 
@@ -188,30 +190,30 @@ def _urgency(text: PreparedText) -> tuple[list[Reason], list[Reason]]:
     return [_from_hit(hit) for hit in urgent], []
 
 
-@functools.cache
-def _extractor() -> Callable[[str, str | None], Sequence[Any]] | None:
-    try:
-        from portal.triage.indicators import extract
-    except ImportError:
-        return None
-    return extract
-
-
-def _identifier(text: str, country: str | None) -> Reason | None:
-    extract = _extractor()
-    if extract is None or not text.strip():
-        return None
-    try:
-        found = extract(text, country)
-    except Exception as exc:  # noqa: BLE001 - the credibility bonus is optional; never lose the score
-        log.warning("indicator extraction failed in scoring: %s", type(exc).__name__)
-        return None
-    kinds = sorted({str(getattr(item, "kind", "")) for item in found} - {""})
+def _identifier(
+    text: str, country: str | None, indicators: Iterable[Indicator] | None
+) -> Reason | None:
+    """The credibility bonus for a tip that names a concrete identifier."""
+    if indicators is None:
+        if not text.strip():
+            return None
+        try:
+            indicators = extract(text, country)
+        except Exception as exc:  # noqa: BLE001 - the bonus is optional; score() never raises
+            log.warning("indicator extraction failed in scoring: %s", type(exc).__name__)
+            return None
+    kinds = sorted({str(getattr(item, "kind", "")) for item in indicators} - {""})
     if not kinds:
         return None
     return _synthetic(
         _settings(), "has_identifier", float(_settings()["identifier_weight"]), ", ".join(kinds)
     )
+
+
+def phone_region(country: str | None, lang: str | None) -> str | None:
+    """Where nationally written phone numbers in a text are from: the country given, else the
+    country whose numbers people writing in ``lang`` most likely mean."""
+    return country or LIKELY_COUNTRY.get(normalize_lang(lang) or "")
 
 
 def _clean_category(category: object) -> str:
@@ -227,16 +229,26 @@ def _clean_country(country: object) -> str | None:
     return country.strip().upper()[:2]
 
 
-def score(category: str, text: str, country: str | None = None, lang: str | None = None) -> Score:
-    """Score a tip's text for its category; never raises. See the module docstring for the formula."""
+def score(
+    category: str,
+    text: str,
+    country: str | None = None,
+    lang: str | None = None,
+    *,
+    indicators: Iterable[Indicator] | None = None,
+) -> Score:
+    """Score a tip's text for its category; never raises. See the module docstring for the formula.
+
+    `indicators`: what extract() already found in this text (the triage job passes them, so
+    a tip is not parsed twice); omitted, score extracts them itself."""
     settings = _settings()
     cat = _clean_category(category)
     body = text if isinstance(text, str) else ("" if text is None else str(text))
     body = body[: int(settings["max_chars"])]
     ctry = _clean_country(country)
     prepared = prepare(body, lang if isinstance(lang, str) else None, int(settings["max_chars"]))
-    region = ctry or settings["lang_region"].get(normalize_lang(lang) or "")
-    ident = _identifier(body[: int(settings["identifier_max_chars"])], region)
+    region = phone_region(ctry, lang if isinstance(lang, str) else None)
+    ident = _identifier(body[: int(settings["identifier_max_chars"])], region, indicators)
     if cat == "other":
         parts = {name: scorer(prepared, ctry, ident) for name, scorer in _SCORERS.items()}
         best = max(parts, key=lambda name: parts[name].value)

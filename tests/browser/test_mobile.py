@@ -6,8 +6,9 @@ import pytest
 from PIL import Image
 
 from portal.extensions import db
-from portal.i18n import LIKELY_COUNTRY, LOCALES
-from portal.staff.models import StaffUser
+from portal.i18n import LOCALES
+from portal.languages import LIKELY_COUNTRY
+from portal.models.staff import StaffUser
 from tests.browser.conftest import go, screenshot
 from tests.staff.helpers import PASSWORD, code_for, make_staff
 

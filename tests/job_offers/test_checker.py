@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 import types
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from flask_babel import get_domain
 
-from portal.job_offers import explanations, next_steps
+from portal.job_offers import checker, explanations, next_steps
 from portal.job_offers.checker import RISKS, check, find_matching_warnings
 from portal.triage.indicators import Indicator
 from tests.helpers import blns_lines, shared_file
@@ -299,30 +298,38 @@ def test_an_unknown_lang_falls_back_to_english(app) -> None:
 # ── published-warning matches ──
 
 
-def test_matches_are_empty_while_the_warnings_feature_does_not_exist(app) -> None:
+def test_no_published_warning_means_no_matches(app) -> None:
     with app.app_context():
         result = check("Lowongan admin, hubungi t.me/rekrut_kh atau +855 12 345 678", lang="id")
     assert ("telegram", "rekrut_kh") in result.indicators
     assert result.matches == []
-    assert find_matching_warnings([Indicator("telegram", "rekrut_kh")]) == []
+    assert find_matching_warnings([Indicator("telegram", "rekrut_kh")]) == []  # no app: no database
 
 
-def test_matches_come_from_the_warnings_feature_once_it_exists(app, monkeypatch) -> None:
+def test_matches_come_from_the_published_warnings(app, monkeypatch) -> None:
     asked = []
 
     def find_published_by_indicators(pairs):
         asked.extend(pairs)
         return [types.SimpleNamespace(title="Fake CS jobs in Sihanoukville")]
 
-    package = types.ModuleType("portal.public.warnings")
-    services = types.ModuleType("portal.public.warnings.services")
-    services.find_published_by_indicators = find_published_by_indicators
-    monkeypatch.setitem(sys.modules, "portal.public.warnings", package)
-    monkeypatch.setitem(sys.modules, "portal.public.warnings.services", services)
+    monkeypatch.setattr(checker, "find_published_by_indicators", find_published_by_indicators)
     with app.app_context():
         result = check("Apply via Telegram t.me/rekrut_kh", lang="en")
     assert ("telegram", "rekrut_kh") in asked
     assert [m.title for m in result.matches] == ["Fake CS jobs in Sihanoukville"]
+
+
+def test_a_bug_in_extraction_leaves_the_warning_signs_and_logs_only_its_kind(
+    monkeypatch, caplog
+) -> None:
+    def broken(self):
+        raise RuntimeError("secret offer text t.me/rekrut_kh")
+
+    monkeypatch.setattr("portal.triage.indicators._Extraction.run", broken)
+    result = check("Kerja di Kamboja, visa turis, gaji 15 juta, t.me/rekrut_kh", lang="id")
+    assert result.risk == "high" and result.indicators == []
+    assert "RuntimeError" in caplog.text and "rekrut_kh" not in caplog.text
 
 
 # ── robustness and privacy ──
@@ -384,7 +391,7 @@ def test_verification_data_has_a_dated_source_header() -> None:
 
 
 def test_help_contacts_fit_the_risk(app) -> None:
-    from portal.public.support.directory import load_services
+    from portal.directory.entries import load_services
 
     services = load_services()
     low = next_steps.next_steps("low", "ID", services=services)

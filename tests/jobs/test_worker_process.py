@@ -130,3 +130,35 @@ def test_a_stop_asked_for_during_the_sweep_is_kept(app, redis_client, monkeypatc
     worker = worker_module.TriageWorker([get_queue(app)], connection=redis_client)
     with app.app_context(), pytest.raises(StopRequested):
         worker.run_maintenance_tasks()
+
+
+def test_the_command_listener_has_let_go_when_the_worker_unsubscribes(app, redis_client):
+    """RQ's listener reads for 60 s at a time and stopping waits 1 s for it: ours reads for
+    under a second, so it is gone when the worker moves on (it could hold a stop for a
+    minute)."""
+    worker = worker_module.TriageWorker([get_queue(app)], connection=redis_client)
+    worker.subscribe()
+    time.sleep(0.2)  # the listener is now blocked in a read
+    started = time.monotonic()
+    worker.unsubscribe()
+    assert not worker.pubsub_thread.is_alive()
+    assert time.monotonic() - started < 1.5
+
+
+def test_an_idle_worker_stops_within_five_seconds_of_sigterm(app_factory, backend, tmp_path):
+    app_factory()  # the schema
+    env = {**make_env(backend), "WASPADA_INSTANCE": str(tmp_path / "instance")}
+    log_path = tmp_path / "worker.log"
+    worker = start_worker(env, log_path)
+    try:
+        connection = redis_server.connect(env["REDIS_URL"])
+        wait_for(lambda: Worker.all(connection=connection), 60, "the worker to register")
+        time.sleep(1.5)  # idle: blocked on the queue, its listener blocked in a read
+        started = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+        assert time.monotonic() - started < 5, log_path.read_text(encoding="utf-8")
+        assert worker.returncode == 0
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)

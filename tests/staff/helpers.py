@@ -6,9 +6,9 @@ import time
 
 import pyotp
 
+from portal.accounts import services
 from portal.extensions import db
-from portal.staff.auth import services
-from portal.staff.models import StaffUser
+from portal.models.staff import StaffUser
 from tests.helpers import form_tokens
 
 PASSWORD = "correct horse battery staple"

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from portal.accounts import audit as audit_trail
+from portal.directory.entries import DEFAULT_PATH, load_services
+from portal.directory.loader import LoadResult, current_services, load_directory
 from portal.extensions import db
-from portal.public.support.directory import DEFAULT_PATH, load_services
-from portal.public.support.loader import LoadResult, current_services, load_directory
-from portal.public.support.models import SupportService
+from portal.models.directory import SupportService
+from portal.models.staff import AuditEvent, StaffUser
 from portal.staff.access import SESSION_KEY
-from portal.staff.admin import services
-from portal.staff.models import AuditEvent, StaffUser
 from tests.helpers import form_tokens
 from tests.staff.helpers import (
     PASSWORD,
@@ -332,7 +332,7 @@ def test_audit_log_lists_actions_newest_first_and_filters_work(app, monkeypatch)
     assert admin.get("/staff/admin/audit?date_from=yesterday").status_code == 400
 
     # Keyset pagination: every event exactly once, newest first.
-    monkeypatch.setattr(services, "AUDIT_PAGE_SIZE", 3)
+    monkeypatch.setattr(audit_trail, "PAGE_SIZE", 3)
     first = admin.get("/staff/admin/audit").text
     seen = re.findall(r"<code>([a-z_]+)</code>", first)
     more = re.search(r'href="(/staff/admin/audit\?before=[^"]+)"', first)
@@ -343,7 +343,7 @@ def test_audit_log_lists_actions_newest_first_and_filters_work(app, monkeypatch)
     assert seen == ["add_note", "change_role", "sign_in", "sign_in"]
     filtered = admin.get("/staff/admin/audit?action=sign_in&before=999999").text
     assert re.findall(r"<code>([a-z_]+)</code>", filtered) == ["sign_in", "sign_in"]
-    monkeypatch.setattr(services, "AUDIT_PAGE_SIZE", 1)
+    monkeypatch.setattr(audit_trail, "PAGE_SIZE", 1)
     page_one = admin.get("/staff/admin/audit?username=budi").text
     next_link = html.unescape(re.search(r'href="(/staff/admin/audit\?before=[^"]+)"', page_one)[1])
     assert "username=budi" in next_link  # the filters stay on the next page

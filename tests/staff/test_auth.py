@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.staff.models import AuditEvent, StaffUser
+from portal.models.staff import AuditEvent, StaffUser
 from tests.helpers import form_tokens
 from tests.staff.helpers import PASSWORD, code_for, make_staff, sign_in
 

@@ -7,7 +7,7 @@ from PIL import Image
 from portal.extensions import db
 from portal.jobs.triage import triage_tip
 from portal.models import Attachment, Tip, TipStatus
-from portal.staff.models import AuditEvent, StaffUser
+from portal.models.staff import AuditEvent, StaffUser
 from tests.helpers import form_tokens, receipt_from, submit_report
 from tests.staff.helpers import staff_client
 
@@ -64,7 +64,7 @@ def test_queue_filters_and_keyset_pagination(app, client):
     analyst = staff_client(app, "analyst")
     seen: list[int] = []
     url = "/staff/queue?category=drugs"
-    from portal.staff.triage import queries
+    from portal.casework import queries
 
     original = queries.PAGE_SIZE
     queries.PAGE_SIZE = 2

@@ -5,10 +5,11 @@ import pytest
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from portal.casework import stats as services
 from portal.extensions import db
 from portal.models import Tip, TipStatus
-from portal.staff.dashboard import charts, services
-from portal.staff.triage.routes import CATEGORY_LABELS
+from portal.staff.dashboard import charts
+from portal.staff.queue.routes import CATEGORY_LABELS
 from tests.helpers import submit_report
 from tests.staff.helpers import make_staff, sign_in, staff_client
 

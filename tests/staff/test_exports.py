@@ -6,12 +6,12 @@ import pytest
 import stix2
 from stix2patterns.validator import validate as validate_pattern
 
+from portal.casework import exports as services
+from portal.casework.queries import QueueFilters
 from portal.extensions import db
 from portal.jobs.triage import triage_tip
 from portal.models import Tip
-from portal.staff.exports import services
-from portal.staff.models import AuditEvent
-from portal.staff.triage.queries import QueueFilters
+from portal.models.staff import AuditEvent
 from tests.helpers import submit_report
 from tests.staff.helpers import staff_client
 

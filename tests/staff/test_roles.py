@@ -4,7 +4,7 @@ import re
 
 from portal.extensions import db
 from portal.models import Tip
-from portal.staff.models import ROLE_ORDER, StaffUser
+from portal.models.staff import ROLE_ORDER, StaffUser
 from tests.helpers import form_tokens, submit_report
 from tests.staff.helpers import sign_in, staff_client
 

@@ -11,18 +11,19 @@ from typing import Any
 import pytest
 import yaml
 
-from portal.public.support.directory import load_services
+from portal.categories import CATEGORIES
+from portal.directory.entries import load_services
 from portal.triage.routing import (
-    CATEGORIES,
     DEFAULT_PATH,
     PLATFORMS,
+    REASONS,
     Route,
     load_routing,
     suggest_routes,
 )
 from tests.helpers import shared_file
 
-SERVICES = Path(__file__).resolve().parents[2] / "portal" / "public" / "support" / "services.yaml"
+SERVICES = Path(__file__).resolve().parents[2] / "portal" / "directory" / "services.yaml"
 REQUIRED_COUNTRIES = ("ID", "VN", "PH", "MY", "TH", "KH", "LA", "MM", "SG")
 
 
@@ -65,7 +66,8 @@ def test_drugs_in_indonesia_go_to_bnn_first_then_police_cyber_unit_and_komdigi()
     routes = suggest_routes("drugs", "ID")
     assert ids(routes)[0] == "id-bnn"
     assert {"id-polri-siber", "id-komdigi-aduankonten", "id-polri-110"} <= set(ids(routes))
-    assert all(route.reason == "Tip is about Indonesia" for route in routes)
+    assert all(route.reason == "country" for route in routes)
+    assert all(route.reason_params == {"country": "ID"} for route in routes)
     bnn = routes[0]
     assert bnn.kind == "law-enforcement" and bnn.contact == "184" and bnn.confidence == "medium"
     assert "narcotics" in bnn.why.lower()
@@ -84,10 +86,12 @@ def test_indonesian_lured_to_cambodia_gets_kemenp2mi_polri_and_kbri_phnom_penh()
     assert {"id-kp2mi", "id-polri-110", "id-kbri-phnompenh"} <= set(found)
     kbri = by_id(routes, "id-kbri-phnompenh")
     assert kbri.kind == "embassy" and kbri.country == "ID"
-    assert "Cambodia" in kbri.reason and "Indonesian embassy" in kbri.reason
+    assert kbri.reason == "embassy_destination"
+    assert kbri.reason_params == {"nationality": "ID", "destination": "KH"}
     # the destination's anti-trafficking line follows the embassy
     assert found.index("kh-police-117") > found.index("id-kbri-phnompenh")
-    assert "Cambodia" in by_id(routes, "kh-police-117").reason
+    hotline = by_id(routes, "kh-police-117")
+    assert (hotline.reason, hotline.reason_params) == ("anti_trafficking", {"destination": "KH"})
 
 
 def test_vietnamese_lured_to_cambodia_gets_dolab_and_cambodian_hotline_not_indonesian_help() -> (
@@ -96,7 +100,7 @@ def test_vietnamese_lured_to_cambodia_gets_dolab_and_cambodian_hotline_not_indon
     routes = suggest_routes("job-offer", "VN", destination="KH")
     found = ids(routes)
     assert "vn-dolab" in found and "vn-tongdai-111" in found
-    assert "Cambodia" in by_id(routes, "kh-police-117").reason
+    assert by_id(routes, "kh-police-117").reason_params == {"destination": "KH"}
     assert not [agency for agency in found if agency.startswith("id-")]
 
 
@@ -111,7 +115,10 @@ def test_nationality_other_than_country_adds_own_embassy_and_services_abroad() -
     found = ids(routes)
     assert found[0].startswith("th-")  # the country of the tip comes first
     assert {"id-kbri-bangkok", "id-kp2mi", "id-kemlu-peduliwni"} <= set(found)
-    assert "Thailand" in by_id(routes, "id-kbri-bangkok").reason
+    kbri = by_id(routes, "id-kbri-bangkok")
+    assert kbri.reason == "embassy_here"
+    assert kbri.reason_params == {"nationality": "ID", "country": "TH"}
+    assert by_id(routes, "id-kp2mi").reason == "abroad_agency"
 
 
 def test_myanmar_destination_prefers_better_sourced_embassy_and_names_the_cover() -> None:
@@ -119,8 +126,9 @@ def test_myanmar_destination_prefers_better_sourced_embassy_and_names_the_cover(
     found = ids(routes)
     assert found.index("id-kbri-bangkok") < found.index("id-kbri-yangon")
     assert by_id(routes, "id-kbri-yangon").confidence == "low"
-    assert "Myanmar" in by_id(routes, "id-kbri-bangkok").reason
-    assert "Thailand" in by_id(routes, "id-kbri-bangkok").reason
+    kbri = by_id(routes, "id-kbri-bangkok")
+    assert kbri.reason == "embassy_covers"
+    assert kbri.reason_params == {"nationality": "ID", "destination": "MM", "located_in": "TH"}
 
 
 def test_destination_equal_to_country_adds_no_embassy() -> None:
@@ -133,8 +141,8 @@ def test_embassy_missing_from_table_comes_from_support_directory(tmp_path: Path)
     routes = suggest_routes("job-offer", "ID", destination="KH", table=table)
     embassy = by_id(routes, "id-kbri-phnompenh-phone")
     assert embassy.kind == "embassy" and embassy.contact == "+855 12 813 282"
-    assert "KH" in embassy.reason  # the minimal table has no name for KH
-    assert "support directory" in embassy.why.lower()
+    assert embassy.reason == "embassy_destination"
+    assert embassy.reason_params == {"nationality": "ID", "destination": "KH"}
 
 
 # ── platforms, urgency, defaults, duplicates ─────────────────────────────
@@ -146,7 +154,7 @@ def test_platform_reports_only_for_matching_indicator_kinds() -> None:
     routes = suggest_routes("drugs", "ID", indicator_kinds=["telegram", "phone"])
     platform = [route for route in routes if route.kind == "platform-report"]
     assert [route.agency_id for route in platform] == ["intl-platform-telegram"]
-    assert platform[0].reason == "Tip mentions a Telegram account"
+    assert (platform[0].reason, platform[0].reason_params) == ("platform", {"platform": "Telegram"})
     assert ids(routes)[-1] == "intl-platform-telegram"
 
 
@@ -179,8 +187,11 @@ def test_unknown_or_missing_country_uses_default_entries(country: str | None) ->
     routes = suggest_routes("job-offer", country)
     assert ids(routes) == ["intl-iom"]
     assert routes[0].kind == "international"
-    assert routes[0].reason.endswith("regional contacts")
-    assert (country or "Country not given") in routes[0].reason
+    if country and country.strip():
+        assert routes[0].reason == "no_entries"
+        assert routes[0].reason_params == {"country": country}
+    else:
+        assert (routes[0].reason, routes[0].reason_params) == ("no_country", {})
 
 
 def test_unknown_category_argument_is_refused() -> None:
@@ -303,3 +314,27 @@ def test_minimal_table_is_valid_and_route_override_replaces_why(tmp_path: Path) 
     table = load_routing(write(tmp_path, data))
     assert suggest_routes("drugs", "ID", table=table)[0].why == "Special drug power."
     assert suggest_routes("other", "ID", table=table)[0].why == "Acts on test tips."
+
+
+def test_every_reason_is_a_code_with_its_parameters() -> None:
+    seen = set()
+    for category in CATEGORIES:
+        for country in (None, "ID", "VN", "PH", "TH", "XX"):
+            for destination in (None, "KH", "MM", "TH"):
+                for nationality in (None, "ID", "VN"):
+                    for route in suggest_routes(
+                        category, country, destination=destination, nationality=nationality,
+                        indicator_kinds=PLATFORMS,
+                    ):
+                        assert route.reason in REASONS
+                        assert set(route.reason_params) == set(REASONS[route.reason])
+                        seen.add(route.reason)
+    assert seen == set(REASONS)
+
+
+def test_embassies_come_from_the_directory_given_not_the_packaged_file(tmp_path: Path) -> None:
+    table = load_routing(write(tmp_path, minimal_table()))
+    packaged = suggest_routes("job-offer", "ID", destination="KH", table=table)
+    assert "id-kbri-phnompenh-phone" in ids(packaged)
+    routes = suggest_routes("job-offer", "ID", destination="KH", table=table, services=[])
+    assert "id-kbri-phnompenh-phone" not in ids(routes)

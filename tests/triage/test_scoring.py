@@ -237,8 +237,10 @@ def ids(result: Score) -> set[str]:
 
 
 def test_signature_is_exactly_the_contract() -> None:
-    params = list(inspect.signature(score).parameters)
-    assert params == ["category", "text", "country", "lang"]
+    params = inspect.signature(score).parameters
+    assert list(params) == ["category", "text", "country", "lang", "indicators"]
+    assert params["indicators"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert params["indicators"].default is None
 
 
 def test_contract_example_flags_hotspot_and_tourist_visa() -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from portal.config import current_settings
 from portal.extensions import limiter
 from portal.i18n import best_locale, localized_blueprint
 from portal.public.tips.routes import end_browser_sessions
@@ -28,7 +29,7 @@ def quick_exit() -> Response:
     cookie and cached pages, and leave for a neutral site. A link, so it works without
     JavaScript; a GET, because only the visitor's own session ends (nothing anyone else has)."""
     end_browser_sessions()
-    response = redirect(current_app.extensions["waspada.settings"].quick_exit_url, code=303)
+    response = redirect(current_settings().quick_exit_url, code=303)
     # Browsers on HTTPS also forget this site's cookies and storage. Not "cache": clearing it
     # can hold up the redirect for seconds, and pages with anything personal are no-store.
     response.headers["Clear-Site-Data"] = '"cookies", "storage"'

@@ -9,14 +9,13 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
-from portal.public.tips.forms import (
-    DESCRIPTION_MAX,
+from portal.forms import (
     ChoiceField,
     country_choices,
     readable,
     text_line,
 )
-from portal.sanitize import clean_line, clean_text
+from portal.sanitize import TEXT_MAX, clean_line, clean_text
 
 ANOTHER_COUNTRY = "ZZ"
 
@@ -30,7 +29,7 @@ class CheckForm(FlaskForm):
         validators=[
             Optional(),
             readable,
-            Length(max=DESCRIPTION_MAX, message=_l("Please use at most %(max)d characters.")),
+            Length(max=TEXT_MAX, message=_l("Please use at most %(max)d characters.")),
         ],
     )
     contact = text_line(
@@ -58,7 +57,7 @@ class CheckForm(FlaskForm):
 
     def text(self) -> str:
         """The offer and the contact as one plain text, markup removed, for the checker."""
-        offer = clean_text(self.offer.data or "", DESCRIPTION_MAX)
+        offer = clean_text(self.offer.data or "", TEXT_MAX)
         contact = clean_line(self.contact.data or "", 500)
         return "\n".join(part for part in (offer, contact) if part)
 

@@ -9,21 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, render_template, request
+from flask import g, render_template, request
 
+from portal.config import current_settings
+from portal.directory.loader import current_services
 from portal.extensions import limiter
-from portal.i18n import LIKELY_COUNTRY, localized_blueprint
+from portal.i18n import localized_blueprint
 from portal.job_offers.checker import check as check_offer
 from portal.job_offers.next_steps import next_steps
+from portal.languages import LIKELY_COUNTRY
 from portal.public.job_offers.forms import CheckForm
 from portal.public.support.forms import country_name
-from portal.public.support.loader import current_services
 
 bp = localized_blueprint("checker", __name__)
 
 
 def _limit(name: str) -> Any:
-    return lambda: getattr(current_app.extensions["waspada.settings"].rate_limits, name)
+    return lambda: getattr(current_settings().rate_limits, name)
 
 
 # A check costs real CPU (up to ~0.3 s for a long offer); reading the form costs nothing.

@@ -13,10 +13,10 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
+from portal.directory.entries import INTL, Service
+from portal.directory.help import GROUP_ORDER
+from portal.forms import COUNTRIES
 from portal.i18n import LOCALES
-from portal.public.support.directory import INTL, Service
-from portal.public.support.services import GROUP_ORDER
-from portal.public.tips.forms import COUNTRIES
 
 ANOTHER_COUNTRY = "ZZ"
 

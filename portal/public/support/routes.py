@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import g, render_template, request
 
+from portal.directory.help import find_help
+from portal.directory.loader import current_services
 from portal.extensions import limiter
-from portal.i18n import LIKELY_COUNTRY, localized_blueprint
-from portal.public.support import models  # noqa: F401 - the table must exist for create_all()
+from portal.i18n import localized_blueprint
+from portal.languages import LIKELY_COUNTRY
 from portal.public.support.forms import NEED_LABELS, HelpForm, country_name, language_names
-from portal.public.support.loader import current_services
-from portal.public.support.services import find_help
 from portal.security import cacheable
 
 bp = localized_blueprint("support", __name__)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import Any
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage
@@ -14,73 +12,21 @@ from wtforms import (
     BooleanField,
     HiddenField,
     MultipleFileField,
-    RadioField,
-    SelectChoice,
-    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import Length, Optional, ValidationError
 
-from portal.sanitize import clean_line, clean_text, has_unreadable_characters
-
-DESCRIPTION_MAX = 10_000
-LINE_MAX = 500
-FORM_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
-
-# Where reporters are, or where the thing happens: Southeast Asia first.
-COUNTRIES = ("ID", "VN", "PH", "MY", "TH", "KH", "LA", "MM", "SG", "BN", "TL")
-
-
-def readable(form: FlaskForm, field: Any) -> None:
-    """Refuse text with NUL bytes or bytes that were not valid UTF-8."""
-    if isinstance(field.data, str) and has_unreadable_characters(field.data):
-        raise ValidationError(_l("Some characters could not be read. Please type the text again."))
-
-
-class ChoiceField(SelectField):
-    """A select where no answer is fine and a made-up answer gets a message in our words."""
-
-    def pre_validate(self, form: Any) -> None:
-        if self.data in (None, ""):
-            self.data = ""
-            return
-        if self.data not in {choice.value for choice in self.choices or []}:
-            raise ValidationError(_l("Please choose an answer from the list."))
-
-
-class ChoiceRadioField(RadioField):
-    """Radio buttons with the same forgiving validation as ChoiceField."""
-
-    def pre_validate(self, form: Any) -> None:
-        ChoiceField.pre_validate(self, form)  # type: ignore[arg-type]
-
-
-def text_line(label: Any, description: Any = "", max_length: int = LINE_MAX) -> StringField:
-    return StringField(
-        label,
-        description=description,
-        validators=[
-            Optional(),
-            readable,
-            Length(max=max_length, message=_l("Please use at most %(max)d characters.")),
-        ],
-    )
-
-
-def options(*pairs: tuple[str, Any]) -> list[SelectChoice]:
-    """Choices for a select or radio field from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-def country_choices(first: Any) -> list[SelectChoice]:
-    """Country names in the reader's language, after a first 'choose' entry."""
-    names = get_locale().territories
-    return options(
-        ("", str(first)),
-        *[(code, names.get(code, code)) for code in COUNTRIES],
-        ("ZZ", str(_l("Another country"))),
-    )
+from portal.forms import (
+    FORM_TOKEN,
+    ChoiceField,
+    ChoiceRadioField,
+    country_choices,
+    options,
+    readable,
+    text_line,
+)
+from portal.sanitize import LINE_MAX, TEXT_MAX, clean_line, clean_text
 
 
 class ReportForm(FlaskForm):
@@ -94,7 +40,7 @@ class ReportForm(FlaskForm):
         validators=[
             Optional(),
             readable,
-            Length(max=DESCRIPTION_MAX, message=_l("Please use at most %(max)d characters.")),
+            Length(max=TEXT_MAX, message=_l("Please use at most %(max)d characters.")),
         ],
     )
     link = text_line(
@@ -141,7 +87,7 @@ class ReportForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
-        if not clean_text(self.description.data or "", DESCRIPTION_MAX) and not clean_line(
+        if not clean_text(self.description.data or "", TEXT_MAX) and not clean_line(
             self.link.data or "", LINE_MAX
         ):
             self.description.errors = [
@@ -313,7 +259,7 @@ class ReceiptForm(FlaskForm):
 class ReplyForm(FlaskForm):
     body = TextAreaField(
         _l("Your message or new information"),
-        validators=[Optional(), readable, Length(max=DESCRIPTION_MAX)],
+        validators=[Optional(), readable, Length(max=TEXT_MAX)],
     )
     images = MultipleFileField(_l("Photos or screenshots (optional, up to 5)"))
 

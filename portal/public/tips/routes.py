@@ -15,17 +15,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from portal import metrics, sessions
+from portal.config import current_settings
+from portal.directory.entries import emergency_contacts
+from portal.directory.loader import current_services
 from portal.extensions import db, limiter
 from portal.i18n import localized_blueprint
 from portal.models import Category, Tip, as_utc, utcnow
-from portal.public.support.directory import emergency_contacts
-from portal.public.support.loader import current_services
-from portal.public.tips import receipts, services
 from portal.public.tips.forms import FORMS, ReceiptForm, ReplyForm, ReportForm
-from portal.public.tips.images import CleanImage, ImageRejected, PixelBudget, reencode
-from portal.public.tips.status import describe_status
-from portal.sanitize import clean_line, clean_text
+from portal.sanitize import TEXT_MAX, clean_line, clean_text
 from portal.security import cacheable
+from portal.tips import receipts, services
+from portal.tips.images import CleanImage, ImageRejected, PixelBudget, reencode
+from portal.tips.status import describe_status
 
 bp = localized_blueprint("tips", __name__)
 
@@ -33,7 +34,7 @@ bp = localized_blueprint("tips", __name__)
 @bp.record_once
 def _image_work_slots(state: Any) -> None:
     """One semaphore per app: how many of its requests may decode images at once."""
-    settings = state.app.extensions["waspada.settings"]
+    settings = current_settings(state.app)
     state.app.extensions["waspada.image_slots"] = threading.BoundedSemaphore(
         settings.image_work_slots
     )
@@ -45,7 +46,7 @@ FORMS_GIVEN = "forms_given"
 
 
 def _limit(name: str) -> Any:
-    return lambda: getattr(current_app.extensions["waspada.settings"].rate_limits, name)
+    return lambda: getattr(current_settings().rate_limits, name)
 
 
 submission_limit = limiter.shared_limit(_limit("submission"), scope="submission", methods=["POST"])
@@ -223,7 +224,7 @@ def follow_up() -> str | Response | tuple[str, int]:
         ]
         return render_template("tips/follow_up.html", form=form), 400
     metrics.follow_up_login("accepted")
-    minutes = services.settings().follow_up_minutes
+    minutes = current_settings().follow_up_minutes
     sessions.end((session.get("follow_up") or {}).get("sid"))
     token = sessions.start(sessions.FOLLOW_UP, timedelta(minutes=minutes), tip_id=found.id)
     db.session.commit()
@@ -248,7 +249,7 @@ def reply() -> str | Response | tuple[str, int]:
         return render_template(
             "tips/thread.html", tip=tip, reply=form, status=describe_status(tip.status)
         ), 400
-    services.add_reporter_message(tip.id, clean_text(form.body.data or "", 10_000), images)
+    services.add_reporter_message(tip.id, clean_text(form.body.data or "", TEXT_MAX), images)
     flash(_("Thank you. Your message was added."))
     return redirect(url_for(".follow_up"), code=303)
 
@@ -291,7 +292,7 @@ def _new_tip(form: ReportForm, category: str, images: list[CleanImage]) -> servi
         category=category,
         lang=g.lang,
         country=form.country.data or None,
-        description=clean_text(form.description.data or "", 10_000),
+        description=clean_text(form.description.data or "", TEXT_MAX),
         link=clean_line(form.link.data or "", 500),
         contact=clean_line(form.contact.data or "", 500),
         in_danger=form.in_danger(),
@@ -306,7 +307,7 @@ def _clean_images(form: Any) -> list[CleanImage] | None:
     uploads = form.uploads()
     if not uploads:
         return []
-    settings = services.settings()
+    settings = current_settings()
     slots = current_app.extensions["waspada.image_slots"]
     if not slots.acquire(timeout=settings.image_work_wait_seconds):
         abort(503)

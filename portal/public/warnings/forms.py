@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from portal.public.tips.forms import FORM_TOKEN, ChoiceRadioField, options, readable, text_line
+from portal.forms import FORM_TOKEN, ChoiceRadioField, options, readable, text_line
 
 
 class DisputeForm(FlaskForm):

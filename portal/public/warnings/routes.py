@@ -10,18 +10,18 @@ from werkzeug.wrappers import Response
 from portal.extensions import db, limiter
 from portal.i18n import current_locale, example_phone_number, localized_blueprint
 from portal.models import utcnow
+from portal.models.warnings import PublicWarning
 from portal.public.tips.routes import (
     remember_form,
     show_receipt_once,
     submission_global_limit,
     submission_limit,
 )
-from portal.public.tips.services import NewTip, Receipt, submit_tip
-from portal.public.warnings import services
 from portal.public.warnings.forms import DisputeForm
-from portal.public.warnings.models import PublicWarning
 from portal.sanitize import clean_line, clean_text
 from portal.security import cacheable
+from portal.tips.services import NewTip, Receipt, submit_tip
+from portal.warnings import services
 
 bp = localized_blueprint("warnings", __name__)
 

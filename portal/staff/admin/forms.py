@@ -8,10 +8,10 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from portal.directory.admin import FILE_MAX_BYTES
+from portal.forms import options, readable
 from portal.i18n import LANGUAGE_NAMES, LOCALES
-from portal.public.tips.forms import options, readable
-from portal.staff.admin.services import SUPPORT_FILE_MAX_BYTES
-from portal.staff.models import ROLE_ORDER, Role
+from portal.models.staff import ROLE_ORDER, Role
 
 ROLE_LABELS = {
     Role.ANALYST: _l("Analyst"),
@@ -57,6 +57,6 @@ class SupportUploadForm(FlaskForm):
         validators=[
             FileRequired(_l("Please choose a file.")),
             FileAllowed(["yaml", "yml"], _l("Please choose a .yaml or .yml file.")),
-            FileSize(SUPPORT_FILE_MAX_BYTES, message=_l("The file is larger than 2 MB.")),
+            FileSize(FILE_MAX_BYTES, message=_l("The file is larger than 2 MB.")),
         ],
     )

@@ -12,7 +12,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -23,12 +22,17 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from portal.accounts import admin as services
+from portal.accounts import audit as audit_trail
+from portal.accounts import services as auth_services
+from portal.config import current_settings
+from portal.directory import admin as directory_admin
 from portal.extensions import db
 from portal.models import utcnow
-from portal.public.support.models import SupportService
+from portal.models.directory import SupportService
+from portal.models.staff import StaffUser
 from portal.sanitize import clean_line
 from portal.staff.access import REAUTH_MINUTES, SESSION_KEY, current_staff, requires
-from portal.staff.admin import services
 from portal.staff.admin.forms import (
     ROLE_LABELS,
     ConfirmForm,
@@ -36,8 +40,6 @@ from portal.staff.admin.forms import (
     RoleForm,
     SupportUploadForm,
 )
-from portal.staff.auth import services as auth_services
-from portal.staff.models import StaffUser
 
 bp = Blueprint("staff_admin", __name__, url_prefix="/staff/admin", template_folder="templates")
 
@@ -65,12 +67,12 @@ def _labels() -> dict[str, Any]:
 @requires("admin")
 def audit_log() -> Any:
     try:
-        filters = services.AuditFilters.from_args(request.args.to_dict())
-        events, before = services.audit_page(filters, request.args.get("before", ""))
-    except services.BadFilter as bad:
+        filters = audit_trail.AuditFilters.from_args(request.args.to_dict())
+        events, before = audit_trail.audit_page(filters, request.args.get("before", ""))
+    except audit_trail.BadFilter as bad:
         return render_template(
             "staff/admin/audit.html",
-            filters=services.AuditFilters(),
+            filters=audit_trail.AuditFilters(),
             events=[],
             before=None,
             error=_("This filter value is not valid: %(name)s", name=str(bad)),
@@ -107,7 +109,7 @@ def _render_accounts(
 def _render_setup_link(account: auth_services.NewAccount, *, created: bool) -> str:
     """The setup link, shown once (only its hash is stored). No authenticator seed: the
     setup page makes one for the person alone."""
-    settings = current_app.extensions["waspada.settings"]
+    settings = current_settings()
     link = services.setup_link(
         settings.public_base_url, url_for("staff_auth.setup", token=account.setup_token)
     )
@@ -147,7 +149,8 @@ def create_account() -> Any:
     if not form.validate():
         return _render_accounts(400, create_form=form)
     try:
-        account = services.create_account(form.username.data, form.role.data, form.language.data)
+        account = services.create_account(
+            current_staff(), form.username.data, form.role.data, form.language.data)
     except services.AdminRefused as refused:
         db.session.rollback()
         form.username.errors = [str(REFUSALS[refused.code])]
@@ -217,13 +220,13 @@ def support() -> Any:
         status = 400
         if form.validate():
             upload = form.file.data
-            content = upload.stream.read(services.SUPPORT_FILE_MAX_BYTES + 1)
+            content = upload.stream.read(directory_admin.FILE_MAX_BYTES + 1)
             # The name is shown and audited: plain text only (no NUL for PostgreSQL).
             filename = clean_line(upload.filename or "", 200) or "upload.yaml"
             try:
-                result = services.load_support_file(content, filename)
+                result = directory_admin.load_support_file(current_staff(), content, filename)
                 status = 200
-            except services.SupportFileRefused as refused:
+            except directory_admin.SupportFileRefused as refused:
                 problem = str(refused)
             db.session.commit()  # the audit line, whether the file was loaded or refused
     return render_template(
@@ -238,7 +241,7 @@ def support() -> Any:
 @bp.get("/support/directory.yaml")
 @requires("admin")
 def support_export() -> Response:
-    body = services.directory_yaml(utcnow())
+    body = directory_admin.directory_yaml(utcnow())
     return Response(
         body,
         mimetype="application/yaml",

@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from portal.forms import options, readable
 from portal.i18n import LANGUAGE_NAMES, LOCALES
-from portal.public.tips.forms import options, readable
 
 
 class LoginForm(FlaskForm):

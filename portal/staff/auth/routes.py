@@ -24,9 +24,11 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from portal import sessions
+from portal.accounts import services
+from portal.accounts.audit import audit
 from portal.extensions import db, limiter
+from portal.models.staff import AuditEvent, StaffUser
 from portal.staff.access import (
-    audit,
     current_staff,
     public,
     refresh_auth,
@@ -34,7 +36,6 @@ from portal.staff.access import (
     sign_in,
     sign_out,
 )
-from portal.staff.auth import services
 from portal.staff.auth.forms import (
     CodeForm,
     LanguageForm,
@@ -43,7 +44,6 @@ from portal.staff.auth.forms import (
     ReauthForm,
     SetupForm,
 )
-from portal.staff.models import AuditEvent, StaffUser
 
 bp = Blueprint("staff_auth", __name__, url_prefix="/staff", template_folder="templates")
 PENDING = "staff_pending"
@@ -134,7 +134,7 @@ def second_factor() -> Any:
     services.record_success(user)
     sign_in(user)
     g.staff = user
-    audit("sign_in")
+    audit(user, "sign_in")
     db.session.commit()
     return redirect(_safe_next(url_for("staff_auth.home")), code=303)
 
@@ -191,7 +191,7 @@ def reauth() -> Any:
             ok = False
         if ok and services.accept_totp(user, form.code.data):
             refresh_auth()
-            audit("reauthenticate")
+            audit(user, "reauthenticate")
             db.session.commit()
             return redirect(_safe_next(url_for("staff_auth.home")), code=303)
         if ok:
@@ -226,7 +226,7 @@ def set_language() -> Response:
     form = LanguageForm()
     if form.validate():
         current_staff().language = form.language.data
-        audit("set_language", language=form.language.data)
+        audit(current_staff(), "set_language", language=form.language.data)
         db.session.commit()
     return redirect(url_for(".account"), code=303)
 
@@ -254,7 +254,7 @@ def change_password() -> Any:
         form.password.errors = [MESSAGES[refused.code]()]
         return render_template("staff/auth/password.html", form=form), 400
     sign_in(user)  # other sessions ended with the old session version; this one goes on
-    audit("change_password")
+    audit(user, "change_password")
     db.session.commit()
     flash(_("Your password is changed. You are signed out on every other device."))
     return redirect(url_for(".account"), code=303)
@@ -263,7 +263,7 @@ def change_password() -> Any:
 @bp.post("/logout")
 @requires("analyst")
 def logout() -> Response:
-    audit("sign_out")
+    audit(current_staff(), "sign_out")
     sign_out()
     db.session.commit()
     session.clear()
@@ -276,7 +276,7 @@ def logout_everywhere() -> Response:
     user = current_staff()
     user.session_version += 1
     sessions.end_all_for_staff(user.id)
-    audit("sign_out_everywhere")
+    audit(user, "sign_out_everywhere")
     db.session.commit()
     session.clear()
     return redirect(url_for(".login"), code=303)

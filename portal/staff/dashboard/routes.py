@@ -14,9 +14,10 @@ from flask_babel import format_date, format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from portal.casework import stats as services
 from portal.staff.access import requires
-from portal.staff.dashboard import charts, services
-from portal.staff.triage.routes import CATEGORY_LABELS, STATUS_LABELS
+from portal.staff.dashboard import charts
+from portal.staff.queue.routes import CATEGORY_LABELS, STATUS_LABELS
 
 bp = Blueprint("staff_dashboard", __name__, url_prefix="/staff", template_folder="templates")
 

@@ -12,11 +12,12 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_babel import gettext as _
 
+from portal.accounts.audit import audit
+from portal.casework import exports as services
+from portal.casework.queries import BadFilter, QueueFilters
 from portal.extensions import db
 from portal.models import utcnow
-from portal.staff.access import audit, current_staff, requires
-from portal.staff.exports import services
-from portal.staff.triage.queries import BadFilter, QueueFilters
+from portal.staff.access import current_staff, requires
 
 bp = Blueprint("staff_exports", __name__, url_prefix="/staff/exports", template_folder="templates")
 
@@ -43,6 +44,7 @@ def tips_csv() -> Any:
         return _bad_filter(bad)
     me_id = current_staff().id
     audit(
+        current_staff(),
         "export_csv", summary=services.describe(filters), count=services.count_tips(filters, me_id)
     )
     db.session.commit()
@@ -60,7 +62,7 @@ def indicators_stix() -> Any:
         return _bad_filter(bad)
     me_id = current_staff().id
     count = services.count_indicators(filters, me_id)
-    audit("export_stix", summary=services.describe(filters), count=count)
+    audit(current_staff(), "export_stix", summary=services.describe(filters), count=count)
     db.session.commit()
     return _download(
         services.stix_bundle(filters, me_id), STIX_MEDIA_TYPE, "waspada-indicators-{day}.stix.json"

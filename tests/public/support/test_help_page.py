@@ -7,10 +7,10 @@ import re
 import pytest
 from markupsafe import escape
 
-from portal.public.support import directory as d
+from portal.directory import entries as d
+from portal.directory.help import find_help
+from portal.forms import COUNTRIES
 from portal.public.support.forms import ANOTHER_COUNTRY
-from portal.public.support.services import find_help
-from portal.public.tips.forms import COUNTRIES
 from tests.helpers import submit_report
 
 SERVICES = d.load_services()

@@ -6,7 +6,7 @@ from PIL import Image
 
 from portal.extensions import db
 from portal.models import Attachment, Author, Message, Tip, TipStatus
-from portal.public.tips import services
+from portal.tips import services
 from tests.helpers import form_tokens, receipt_from, submit_report
 
 

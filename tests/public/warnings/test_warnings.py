@@ -7,8 +7,8 @@ from portal.extensions import db
 from portal.i18n import LOCALES, example_phone_number
 from portal.jobs.triage import triage_tip
 from portal.models import Tip
-from portal.public.warnings.models import PublicWarning
-from portal.public.warnings.services import normalise_query
+from portal.models.warnings import PublicWarning
+from portal.warnings.services import normalise_query
 from tests.helpers import form_tokens, receipt_from, submit_report
 from tests.staff.helpers import staff_client
 

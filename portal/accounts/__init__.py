@@ -1,0 +1,1 @@
+"""Staff accounts: passwords (argon2id), TOTP, lockout, setup links, the audit log."""

@@ -1,0 +1,1 @@
+"""Staff work on tips: the queue and search, workflow actions, statistics, exports."""

@@ -1,0 +1,255 @@
+"""Queue queries: filters, text search and keyset pagination, all index-backed."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    func,
+    or_,
+    select,
+    tuple_,
+    union,
+    union_all,
+)
+
+from portal.extensions import db
+from portal.models import (
+    MAX_ROW_ID,
+    PRIORITY_RANK,
+    Category,
+    Indicator,
+    Tip,
+    TipIndicator,
+    TipStatus,
+    row_id,
+)
+from portal.sanitize import has_unreadable_characters
+from portal.triage.indicators import readings
+
+PAGE_SIZE = 50
+OPEN_STATUSES = [TipStatus.NEW, TipStatus.IN_REVIEW, TipStatus.ESCALATED, TipStatus.FORWARDED]
+STATUS_GROUPS = {"open": OPEN_STATUSES, "closed": [s for s in TipStatus if s not in OPEN_STATUSES]}
+
+
+class BadFilter(ValueError):
+    """A filter value that makes no sense; the page shows it next to the filters."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilters:
+    category: str = ""
+    country: str = ""
+    status: str = "open"
+    priority: str = ""
+    assignee: str = ""  # "", "me", "none" or a staff id
+    attachments: str = ""  # "", "yes", "no"
+    date_from: str = ""
+    date_to: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args: dict[str, str]) -> QueueFilters:
+        """Read filters from query-string values, refusing anything unexpected."""
+        values = {f.name: (args.get(f.name) or "").strip()[:200] for f in fields(cls)}
+        if "status" not in args:
+            values["status"] = "open"
+        filters = cls(**values)
+        filters.validate()
+        return filters
+
+    def validate(self) -> None:
+        for field in fields(self):  # a NUL byte cannot even be sent to PostgreSQL
+            if has_unreadable_characters(getattr(self, field.name)):
+                raise BadFilter(field.name)
+        if self.category and self.category not in {c.value for c in Category}:
+            raise BadFilter("category")
+        if (
+            self.status
+            and self.status not in STATUS_GROUPS
+            and self.status not in {s.value for s in TipStatus}
+        ):
+            raise BadFilter("status")
+        if self.priority and self.priority not in PRIORITY_RANK:
+            raise BadFilter("priority")
+        if self.country and (len(self.country) != 2 or not self.country.isalpha()):
+            raise BadFilter("country")
+        if self.assignee and self.assignee not in ("me", "none") and row_id(self.assignee) is None:
+            raise BadFilter("assignee")
+        if self.attachments not in ("", "yes", "no"):
+            raise BadFilter("attachments")
+        for value in (self.date_from, self.date_to):
+            if value:
+                try:
+                    date.fromisoformat(value)
+                except ValueError:
+                    raise BadFilter("date") from None
+
+    def as_args(self) -> dict[str, str]:
+        """The non-empty filters, for links that keep them."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+def filtered(filters: QueueFilters, me: int | None, *, few_hits: bool = True) -> Select:
+    """SELECT tips matching the filters (no order, no limit)."""
+    query = select(Tip)
+    if filters.category:
+        query = query.where(Tip.category == filters.category)
+    if filters.country:
+        query = query.where(Tip.country == filters.country.upper())
+    if filters.status in STATUS_GROUPS:
+        query = query.where(Tip.status.in_(STATUS_GROUPS[filters.status]))
+    elif filters.status:
+        query = query.where(Tip.status == filters.status)
+    if filters.priority:
+        query = query.where(Tip.priority == filters.priority)
+    if filters.assignee == "me":
+        query = query.where(Tip.assignee_id == me)
+    elif filters.assignee == "none":
+        query = query.where(Tip.assignee_id.is_(None))
+    elif filters.assignee:
+        query = query.where(Tip.assignee_id == int(filters.assignee))
+    if filters.attachments:
+        query = query.where(Tip.has_attachments.is_(filters.attachments == "yes"))
+    if filters.date_from:
+        query = query.where(Tip.created_at >= _start_of(filters.date_from))
+    if filters.date_to:
+        query = query.where(Tip.created_at < _start_of(filters.date_to) + timedelta(days=1))
+    if filters.q:
+        query = query.where(_search(filters.q, few_hits=few_hits))
+    return query
+
+
+def _start_of(day: str) -> datetime:
+    from datetime import UTC
+
+    return datetime.combine(date.fromisoformat(day), time.min, tzinfo=UTC)
+
+
+
+
+# Up to this many hits, a search first collects the matching ids (fast for rare terms);
+# beyond it, the queue is read in order and filtered (fast for common terms).
+SEARCH_SET_LIMIT = 2000
+
+
+def _indicator_hits(q: str, pattern: str) -> Select:
+    exact = readings(q)
+    matches: ColumnElement[bool] = Indicator.value.ilike(pattern, escape="\\")
+    if exact:
+        matches = or_(matches, tuple_(Indicator.kind, Indicator.value).in_(sorted(exact)))
+    return (
+        select(TipIndicator.tip_id)
+        .join(Indicator, Indicator.id == TipIndicator.indicator_id)
+        .where(matches)
+    )
+
+
+def search_hits(q: str, *, distinct: bool = True) -> CompoundSelect[Any]:
+    """Ids of tips whose description or link contains the text, or whose indicator matches.
+
+    A phone typed in a local format is tried as a number of each country we serve,
+    so "0812-3456-7890" finds "+6281234567890". Each part is index-backed (trigram
+    indexes on PostgreSQL).
+    """
+    pattern = f"%{_escape_like(q)}%"
+    combine = union if distinct else union_all
+    return combine(
+        select(Tip.id).where(Tip.description.ilike(pattern, escape="\\")),
+        select(Tip.id).where(Tip.link.ilike(pattern, escape="\\")),
+        _indicator_hits(q, pattern),
+    )
+
+
+def _search(q: str, *, few_hits: bool) -> ColumnElement[bool]:
+    if few_hits:
+        hits = search_hits(q).cte("search_hits").prefix_with("MATERIALIZED", dialect="postgresql")
+        return Tip.id.in_(select(hits.c[0]))
+    pattern = f"%{_escape_like(q)}%"
+    return or_(
+        Tip.description.ilike(pattern, escape="\\"),
+        Tip.link.ilike(pattern, escape="\\"),
+        Tip.id.in_(_indicator_hits(q, pattern)),
+    )
+
+
+def has_few_hits(q: str) -> bool:
+    """True if a search matches few enough tips to collect their ids first.
+
+    On PostgreSQL the planner's estimate decides (planning only, no scan: a bitmap
+    scan of a common word would read a quarter of the table just to count it).
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        limited = search_hits(q, distinct=False).limit(SEARCH_SET_LIMIT + 1).subquery()
+        count = db.session.scalar(select(func.count()).select_from(limited)) or 0
+        return count <= SEARCH_SET_LIMIT
+    compiled = search_hits(q, distinct=False).compile(
+        dialect=db.session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    plan = (
+        db.session.connection()
+        .exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
+        .scalar()
+    )
+    return plan is not None and int(plan[0]["Plan"]["Plan Rows"]) <= SEARCH_SET_LIMIT
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def encode_cursor(tip: Tip) -> str:
+    raw = json.dumps([tip.queue_rank, tip.created_at.isoformat(), tip.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        rank, created, tip_id = json.loads(raw)
+        rank, tip_id = int(rank), int(tip_id)
+        created = datetime.fromisoformat(created)
+    except (ValueError, TypeError, OverflowError):  # JSON and base64 errors are ValueErrors
+        raise BadFilter("cursor") from None
+    if max(abs(rank), abs(tip_id)) > MAX_ROW_ID:  # the database could not compare them
+        raise BadFilter("cursor")
+    return rank, created, tip_id
+
+
+def queue_page(
+    filters: QueueFilters, me: int | None, after: str = "", limit: int = PAGE_SIZE
+) -> tuple[list[Tip], str | None]:
+    """One page of the ranked queue (priority, score, age) and the cursor for the next."""
+    few = has_few_hits(filters.q) if filters.q else True
+    query = filtered(filters, me, few_hits=few).order_by(Tip.queue_rank, Tip.created_at, Tip.id)
+    if after:
+        rank, created, tip_id = decode_cursor(after)
+        if db.session.get_bind().dialect.name == "sqlite":
+            created = created.replace(tzinfo=None) if created.tzinfo else created
+            query = query.where(
+                or_(
+                    Tip.queue_rank > rank,
+                    and_(
+                        Tip.queue_rank == rank,
+                        or_(
+                            Tip.created_at > created,
+                            and_(Tip.created_at == created, Tip.id > tip_id),
+                        ),
+                    ),
+                )
+            )
+        else:
+            query = query.where(
+                tuple_(Tip.queue_rank, Tip.created_at, Tip.id) > tuple_(rank, created, tip_id)
+            )
+    rows = list(db.session.scalars(query.limit(limit + 1)))
+    cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return rows[:limit], cursor

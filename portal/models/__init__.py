@@ -1,0 +1,48 @@
+"""Every table, one module per domain concept. Importing this package registers them all with
+the metadata (for `create_all()` and Alembic); import names from here."""
+
+from portal.categories import Category
+from portal.models.common import MAX_ROW_ID, as_utc, row_id, utcnow
+from portal.models.directory import SupportService
+from portal.models.sessions import ServerSession
+from portal.models.staff import ROLE_ORDER, AuditEvent, Role, StaffUser
+from portal.models.tips import (
+    PRIORITY_RANK,
+    Attachment,
+    Author,
+    Indicator,
+    Message,
+    Note,
+    Tip,
+    TipIndicator,
+    TipStatus,
+    TriageState,
+    queue_rank_for,
+)
+from portal.models.warnings import PublicWarning
+
+__all__ = [
+    "MAX_ROW_ID",
+    "PRIORITY_RANK",
+    "ROLE_ORDER",
+    "Attachment",
+    "AuditEvent",
+    "Author",
+    "Category",
+    "Indicator",
+    "Message",
+    "Note",
+    "PublicWarning",
+    "Role",
+    "ServerSession",
+    "StaffUser",
+    "SupportService",
+    "Tip",
+    "TipIndicator",
+    "TipStatus",
+    "TriageState",
+    "as_utc",
+    "queue_rank_for",
+    "row_id",
+    "utcnow",
+]

@@ -1,0 +1,235 @@
+"""Tips and what hangs off them: messages, attachments, indicators, notes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    DDL,
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import Model, db
+from portal.models.common import utcnow
+
+# Trigram indexes need the extension; migrations create it too (PostgreSQL only).
+event.listen(
+    db.metadata,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)
+
+
+class TipStatus(enum.StrEnum):
+    """Where a tip is in the staff workflow."""
+
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    ESCALATED = "escalated"
+    FORWARDED = "forwarded"
+    CLOSED_ACTIONED = "closed_actioned"
+    CLOSED_NO_ACTION = "closed_no_action"
+    CLOSED_DUPLICATE = "closed_duplicate"
+    CLOSED_SPAM = "closed_spam"
+
+
+class TriageState(enum.StrEnum):
+    """Where a tip is in the automatic triage pipeline."""
+
+    PENDING = "pending"  # stored, not yet handed to the queue
+    QUEUED = "queued"  # a job exists for it in Redis
+    DONE = "done"
+    FAILED = "failed"
+
+
+# Queue order: urgent first. Kept as a number so the queue index can sort by it.
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+def queue_rank_for(priority: str, score: int) -> int:
+    """Ascending queue position: every urgent tip before every high one, then by score."""
+    return PRIORITY_RANK.get(priority, PRIORITY_RANK["normal"]) * 1000 + (100 - score)
+
+
+class Author(enum.StrEnum):
+    REPORTER = "reporter"
+    STAFF = "staff"
+
+
+class Tip(Model):
+    """One anonymous report. Holds no address, no device data, only what was typed."""
+
+    __tablename__ = "tips"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(Text, default="")
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    contact: Mapped[str] = mapped_column(Text, default="")
+    in_danger: Mapped[bool] = mapped_column(Boolean, default=False)
+    # argon2id(receipt code) with a site-wide salt: findable, but never reversible.
+    receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # sha256 of the one-time form token: a replayed or double-clicked form finds this tip.
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=TipStatus.NEW, index=True)
+    triage_state: Mapped[str] = mapped_column(String(10), default=TriageState.PENDING, index=True)
+    triage_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    triage_error: Mapped[str] = mapped_column(Text, default="")
+    triage_state_changed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow
+    )
+    triaged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    # Filled by the triage job: an explainable score, the reasons, routing suggestions.
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    priority_rank: Mapped[int] = mapped_column(Integer, default=PRIORITY_RANK["normal"])
+    # The staff queue's sort key in one ascending number: priority first, then score
+    # (rank * 1000 + (100 - score)); with created_at and id it is the keyset cursor.
+    queue_rank: Mapped[int] = mapped_column(Integer, default=queue_rank_for("normal", 0))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    score_reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    routing: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Tips that share an indicator, directly or through others, share a cluster id:
+    # the smallest tip id in the cluster.
+    cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Staff side: who works on it, and when a person first looked at it.
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"), index=True
+    )
+    first_reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    has_attachments: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="tip", order_by="Message.id", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="tip", order_by="Attachment.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        Index("ix_tips_queue", "queue_rank", "created_at", "id"),
+        # Staff text search (ILIKE '%…%') on PostgreSQL: trigram indexes.
+        Index(
+            "ix_tips_description_trgm",
+            "description",
+            postgresql_using="gin",
+            postgresql_ops={"description": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_tips_link_trgm",
+            "link",
+            postgresql_using="gin",
+            postgresql_ops={"link": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    def set_triage_state(self, state: TriageState, error: str = "") -> None:
+        """Move through the triage pipeline, remembering when (the sweeper needs it)."""
+        self.triage_state = state
+        self.triage_error = error
+        self.triage_state_changed_at = utcnow()
+
+
+class Message(Model):
+    """A message on a tip's follow-up thread, from the reporter or from staff."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(10))
+    # Which staff member wrote it (never shown to the reporter).
+    staff_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tip: Mapped[Tip] = relationship(back_populates="messages")
+
+
+class Attachment(Model):
+    """A re-encoded image. The file lives outside the web root; only staff may fetch it."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), index=True
+    )
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    media_type: Mapped[str] = mapped_column(String(30))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tip: Mapped[Tip] = relationship(back_populates="attachments")
+
+
+class Indicator(Model):
+    """An identifier found in tips (a phone in E.164, a domain, a handle), stored once."""
+
+    __tablename__ = "indicators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(500))
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("kind", "value", name="uq_indicators_kind_value"),
+        Index(
+            "ix_indicators_value_trgm",
+            "value",
+            postgresql_using="gin",
+            postgresql_ops={"value": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
+
+
+class TipIndicator(Model):
+    """Which tip mentions which indicator: the edges that link tips together."""
+
+    __tablename__ = "tip_indicators"
+
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(
+        ForeignKey("indicators.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Note(Model):
+    """An internal note on a tip, for staff only."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    staff_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,1 @@
+"""The analyst's console: ranked queue, tip detail, workflow, notes, replies."""

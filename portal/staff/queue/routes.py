@@ -1,0 +1,226 @@
+"""Queue, tip detail and the actions on a tip. HTTP only: the logic is in services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response
+
+from portal.accounts.audit import audit
+from portal.casework import actions as services
+from portal.casework import queries
+from portal.extensions import db
+from portal.jobs import store
+from portal.models import Attachment, Category, Note, Tip, TipStatus
+from portal.models.staff import AuditEvent, StaffUser
+from portal.public.tips.forms import describe_answers
+from portal.staff.access import current_staff, requires
+from portal.staff.queue.forms import AssignForm, NoteForm, ReplyForm, StatusForm
+from portal.staff.queue.reasons import routing_reason
+from portal.staff.warnings.routes import OPTIONAL_SUMMARIES, publish_form_for
+from portal.storage import current_storage
+from portal.triage.defang import defang
+
+bp = Blueprint("staff_queue", __name__, url_prefix="/staff", template_folder="templates")
+
+STATUS_LABELS = {
+    TipStatus.NEW: _l("New"),
+    TipStatus.IN_REVIEW: _l("In review"),
+    TipStatus.ESCALATED: _l("Escalated"),
+    TipStatus.FORWARDED: _l("Forwarded"),
+    TipStatus.CLOSED_ACTIONED: _l("Closed: action taken"),
+    TipStatus.CLOSED_NO_ACTION: _l("Closed: no action"),
+    TipStatus.CLOSED_DUPLICATE: _l("Closed: duplicate"),
+    TipStatus.CLOSED_SPAM: _l("Closed: spam"),
+}
+CATEGORY_LABELS = {
+    Category.DRUGS: _l("Drugs"),
+    Category.JOB_OFFER: _l("Job offer"),
+    Category.EXTREMISM: _l("Extremism"),
+    Category.OTHER: _l("Other"),
+}
+PRIORITY_LABELS = {
+    "urgent": _l("Urgent"),
+    "high": _l("High"),
+    "normal": _l("Normal"),
+    "low": _l("Low"),
+}
+REFUSALS = {
+    "status": _l("That status change is not allowed for this tip or for your role."),
+    "assign_others": _l("Only supervisors can assign tips to other people."),
+    "inactive": _l("That account is not active."),
+    "empty": _l("Please write something first."),
+}
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    return {
+        "STATUS_LABELS": STATUS_LABELS,
+        "CATEGORY_LABELS": CATEGORY_LABELS,
+        "PRIORITY_LABELS": PRIORITY_LABELS,
+        "defang": defang,
+        "routing_reason": routing_reason,
+    }
+
+
+@bp.get("/queue")
+@requires("analyst")
+def queue() -> Any:
+    me = current_staff()
+    try:
+        filters = queries.QueueFilters.from_args(request.args.to_dict())
+        tips, cursor = queries.queue_page(filters, me.id, request.args.get("after", ""))
+    except queries.BadFilter as bad:
+        return render_template(
+            "staff/queue/queue.html",
+            filters=queries.QueueFilters(),
+            tips=[],
+            cursor=None,
+            staff=_staff_names(),
+            error=_("This filter value is not valid: %(name)s", name=str(bad)),
+        ), 400
+    return render_template(
+        "staff/queue/queue.html",
+        filters=filters,
+        tips=tips,
+        cursor=cursor,
+        staff=_staff_names(),
+        error=None,
+    )
+
+
+@bp.get("/tips/<int:tip_id>")
+@requires("analyst")
+def tip_detail(tip_id: int) -> str:
+    tip = db.get_or_404(Tip, tip_id)
+    me = current_staff()
+    if request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none"):
+        # Opened from the console or typed in: a review. A cross-site link (from a browser
+        # that still sent the cookie) shows the tip but does not count as one.
+        services.mark_seen(tip)
+        audit(current_staff(), "view_tip", tip.id)
+    else:
+        audit(current_staff(), "view_tip", tip.id, cross_site=True)
+    db.session.commit()
+    return _render_detail(tip, me)
+
+
+def _render_detail(tip: Tip, me: StaffUser, status: int = 200, **forms: Any) -> Any:
+    status_form = forms.get("status_form") or StatusForm()
+    status_form.status.choices = [(s, STATUS_LABELS[s]) for s in services.allowed_statuses(tip, me)]
+    assign_form = forms.get("assign_form") or AssignForm(assignee=str(tip.assignee_id or ""))
+    assign_form.assignee.choices = _assignee_choices(me)
+    notes = db.session.scalars(db.select(Note).where(Note.tip_id == tip.id).order_by(Note.id))
+    history = db.session.scalars(_history_query(tip.id))
+    return render_template(
+        "staff/queue/tip.html",
+        tip=tip,
+        indicators=store.tip_indicators(tip.id),
+        related=store.related_tips(tip.id),
+        cluster=store.cluster_members(tip.cluster_id) if tip.cluster_id else [],
+        notes=list(notes),
+        history=list(history),
+        status_form=status_form,
+        assign_form=assign_form,
+        note_form=forms.get("note_form") or NoteForm(),
+        reply_form=forms.get("reply_form") or ReplyForm(),
+        staff=_staff_names(),
+        publish_form=publish_form_for(tip) if me.has_role("supervisor") else None,
+        describe_answers=describe_answers,
+        optional_summaries=OPTIONAL_SUMMARIES,
+    ), status
+
+
+def _history_query(tip_id: int):  # type: ignore[no-untyped-def]
+    return (
+        db.select(AuditEvent)
+        .where(AuditEvent.tip_id == tip_id, AuditEvent.action != "view_tip")
+        .order_by(AuditEvent.id)
+    )
+
+
+@bp.post("/tips/<int:tip_id>/status")
+@requires("analyst")
+def change_status(tip_id: int) -> Any:
+    tip, me = db.get_or_404(Tip, tip_id), current_staff()
+    form = StatusForm()
+    form.status.choices = [(s.value, s.value) for s in TipStatus]
+    if form.validate():
+        return _act(tip, lambda: services.change_status(tip, me, form.status.data))
+    return _render_detail(tip, me, 400, status_form=form)
+
+
+@bp.post("/tips/<int:tip_id>/assign")
+@requires("analyst")
+def assign(tip_id: int) -> Any:
+    tip, me = db.get_or_404(Tip, tip_id), current_staff()
+    form = AssignForm()
+    form.assignee.choices = _assignee_choices(me)
+    if not form.validate():
+        return _render_detail(tip, me, 400, assign_form=form)
+    assignee = db.session.get(StaffUser, int(form.assignee.data)) if form.assignee.data else None
+    return _act(tip, lambda: services.assign(tip, me, assignee))
+
+
+@bp.post("/tips/<int:tip_id>/notes")
+@requires("analyst")
+def add_note(tip_id: int) -> Any:
+    tip, me = db.get_or_404(Tip, tip_id), current_staff()
+    form = NoteForm()
+    if not form.validate():
+        return _render_detail(tip, me, 400, note_form=form)
+    return _act(tip, lambda: services.add_note(tip, me, form.body.data))
+
+
+@bp.post("/tips/<int:tip_id>/reply")
+@requires("analyst")
+def reply(tip_id: int) -> Any:
+    tip, me = db.get_or_404(Tip, tip_id), current_staff()
+    form = ReplyForm()
+    if not form.validate():
+        return _render_detail(tip, me, 400, reply_form=form)
+    return _act(tip, lambda: services.reply_to_reporter(tip, me, form.body.data))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@requires("analyst")
+def attachment(attachment_id: int) -> Response:
+    item = db.get_or_404(Attachment, attachment_id)
+    audit(current_staff(), "view_attachment", item.tip_id, attachment=item.id)
+    db.session.commit()
+    response = send_file(
+        current_storage().path(item.storage_key), mimetype=item.media_type, max_age=0, conditional=False
+    )
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+def _act(tip: Tip, action: Any) -> Any:
+    try:
+        action()
+    except services.ActionRefused as refused:
+        db.session.rollback()
+        flash(str(REFUSALS[refused.code]))
+        return redirect(url_for(".tip_detail", tip_id=tip.id), code=303)
+    db.session.commit()
+    flash(_("Saved."))
+    return redirect(url_for(".tip_detail", tip_id=tip.id), code=303)
+
+
+def _staff_names() -> dict[int, str]:
+    return dict(db.session.execute(db.select(StaffUser.id, StaffUser.username)).all())
+
+
+def _assignee_choices(me: StaffUser) -> list[tuple[str, str]]:
+    if not me.has_role("supervisor"):
+        return [("", str(_l("Nobody"))), (str(me.id), me.username)]
+    people = db.session.execute(
+        db.select(StaffUser.id, StaffUser.username)
+        .where(StaffUser.active.is_(True))
+        .order_by(StaffUser.username)
+    ).all()
+    return [("", str(_l("Nobody")))] + [(str(i), name) for i, name in people]

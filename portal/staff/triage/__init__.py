@@ -1,1 +1,0 @@
-"""The analyst's console: ranked queue, tip detail, workflow, notes, replies, exports."""

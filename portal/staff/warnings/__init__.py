@@ -1,0 +1,1 @@
+"""Staff pages for public warnings: publish from a tip, withdraw, disputes."""

@@ -1,0 +1,1 @@
+"""Reports: submitting one, receipts, follow-up messages, cleaned images, status words."""

@@ -1,0 +1,1 @@
+"""Public warnings about identifiers: publish, withdraw, find by search or by indicator."""
