@@ -20,15 +20,17 @@ install: $(STAMP)
 run: install
 	$(MAKE) --no-print-directory compile-translations
 	$(FLASK) db upgrade
-	$(FLASK) support load portal/public/support/services.yaml
+	$(FLASK) support load portal/directory/services.yaml
 	$(PY) -m portal.devserver  # starts Redis, loads the demo data, then a worker and the web
 
 # Runs the whole suite on SQLite + embedded Redis, and also on PostgreSQL + Redis
 # server when TEST_DATABASE_URL / TEST_REDIS_URL are set (.ci/run sets them).
+# Tests run in TEST_WORKERS processes (pytest-xdist); each has its own databases and Redis.
+TEST_WORKERS ?= 3
 test: install browser-deps
 	$(MAKE) --no-print-directory compile-translations
 	$(MAKE) --no-print-directory lint audit
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # Browser tests drive Debian's Chromium (never a downloaded browser) with fonts for every script;
 # each is checked and installed on its own (a machine may have Chromium but not the fonts).
@@ -45,8 +47,13 @@ bench-deps:
 	  fi; \
 	fi
 
-compile-translations: install
-	$(VENV)/bin/pybabel compile -d translations --statistics 2>&1 | grep -v "^compiling" || true
+# Each catalog is compiled when its .po is newer than its .mo: `make run` while tests read the
+# catalogs leaves them alone.
+CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po)
+compile-translations: $(CATALOGS:.po=.mo)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(STAMP)
+	$(VENV)/bin/pybabel compile -d translations -l $* --statistics 2>&1 | grep -v "^compiling" || true
 
 i18n: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --project Waspada --copyright-holder "Waspada contributors" .
@@ -85,7 +92,7 @@ lock:
 
 lint: install
 	$(PY) -m ruff check portal tests bench scripts
-	$(PY) -m mypy portal/triage portal/config.py
+	$(PY) -m mypy portal/triage portal/config.py portal/categories.py portal/languages.py portal/forms.py portal/models portal/tips portal/directory portal/warnings portal/accounts portal/casework portal/job_offers portal/jobs
 
 clean:
 	rm -rf $(VENV) instance

@@ -4,8 +4,10 @@ PostgreSQL + a Redis server when TEST_DATABASE_URL / TEST_REDIS_URL are set."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +18,33 @@ from sqlalchemy import create_engine, text
 
 from portal import create_app, redis_server
 from portal.extensions import db
+
+# With pytest-xdist each worker process ("gw0", "gw1", ...) runs a session of its own: its own
+# SQLite files and embedded Redis (temporary folders), and its own PostgreSQL database and Redis
+# database number, so workers never see each other's rows or keys. Redis numbers 12-14 belong
+# to the deployment and backup tests.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_REDIS_DBS = (15, 11, 10, 9, 8, 7, 6, 5)
+
+
+def _own_redis_db(url: str) -> str:
+    return re.sub(r"/\d+$", "", url) + f"/{_REDIS_DBS[_WORKER % len(_REDIS_DBS)]}"
+
+
+def _own_database(url: str) -> str:
+    """This worker's PostgreSQL database, created if missing (the first worker keeps the
+    database .ci/run creates)."""
+    if _WORKER == 0:
+        return url
+    name = f"waspada_test_gw{_WORKER}"
+    server = create_engine(
+        url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
+    with server.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+    server.dispose()
+    return urllib.parse.urlsplit(url)._replace(path=f"/{name}").geturl()
 
 
 def _backends() -> list[str]:
@@ -51,13 +80,14 @@ def backend(
             "REDIS_URL": embedded_redis_url,
             "name": "sqlite",
         }
-    url = os.environ["TEST_DATABASE_URL"]
+    url = _own_database(os.environ["TEST_DATABASE_URL"])
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
     engine.dispose()
-    return {"DATABASE_URL": url, "REDIS_URL": os.environ["TEST_REDIS_URL"], "name": "postgresql"}
+    redis_url = _own_redis_db(os.environ["TEST_REDIS_URL"])
+    return {"DATABASE_URL": url, "REDIS_URL": redis_url, "name": "postgresql"}
 
 
 def make_env(backend: dict[str, str], **extra: str) -> dict[str, str]:
@@ -83,32 +113,91 @@ class EnglishClient(FlaskClient):
         self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
 
 
-@pytest.fixture
-def app_factory(backend: dict[str, str], tmp_path: Path):
-    """Build apps on the current backend with extra environment settings; clean up after."""
-    made = []
+def _build_app(backend: dict[str, str], instance: Path, **extra: str):
+    app = create_app(make_env(backend, **extra), instance_path=instance)
+    app.test_client_class = EnglishClient
+    with app.app_context():
+        db.create_all()
+    return app
 
-    def factory(**extra: str):
-        app = create_app(make_env(backend, **extra), instance_path=tmp_path / "instance")
-        app.test_client_class = EnglishClient
-        with app.app_context():
-            db.create_all()
+
+class _SharedApp:
+    """The app of every test that asks for no settings of its own, built once and reused (as
+    Indico's fixtures do); each test leaves its tables, Redis and uploads empty and its changes
+    to the app's settings and extensions undone. Flask-Limiter's limiter is one object bound to
+    the newest app, so an app built with other settings retires the shared one."""
+
+    def __init__(self, backend: dict[str, str], instance: Path) -> None:
+        self.backend, self.instance, self.app = backend, instance, None
+
+    def get(self):
+        if self.app is None:
+            self.app = _build_app(self.backend, self.instance)
+        return self.app
+
+    def retire(self) -> None:
+        if self.app is not None:
+            with self.app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+            self.app = None
+
+
+@pytest.fixture(scope="session")
+def shared_apps(backend: dict[str, str], tmp_path_factory: pytest.TempPathFactory):
+    holder = _SharedApp(backend, tmp_path_factory.mktemp("instance"))
+    yield holder
+    holder.retire()
+
+
+def _empty_tables(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            # Same ids on both backends: tests may rely on the first tip being #1.
+            names = ", ".join(t.name for t in db.metadata.sorted_tables)
+            db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(db.metadata.sorted_tables):
+                db.session.execute(table.delete())
+        db.session.commit()
+
+
+@pytest.fixture
+def app_factory(backend: dict[str, str], tmp_path: Path, shared_apps: _SharedApp):
+    """Apps on the current backend: the shared one when no extra settings are given, else a
+    new one with those settings. Cleans up after the test."""
+    made = []
+    shared: list = []
+
+    def factory(*, private: bool = False, **extra: str):
+        """`private=True`: an app of this test's own even without settings (for a test that
+        changes how the app is set up)."""
+        if not extra and not private:
+            if not shared:
+                app = shared_apps.get()
+                shared.append((app, dict(app.extensions), dict(app.config)))
+            return shared[0][0]
+        shared_apps.retire()
+        app = _build_app(backend, tmp_path / "instance", **extra)
         made.append(app)
         return app
 
     yield factory
     for app in made:
+        _empty_tables(app)
         with app.app_context():
-            db.session.remove()
-            if db.engine.dialect.name == "postgresql":
-                # Same ids on both backends: tests may rely on the first tip being #1.
-                names = ", ".join(t.name for t in db.metadata.sorted_tables)
-                db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in reversed(db.metadata.sorted_tables):
-                    db.session.execute(table.delete())
-            db.session.commit()
             db.engine.dispose()
+    for app, extensions, config in shared:
+        _empty_tables(app)
+        app.extensions.clear()
+        app.extensions.update(extensions)
+        app.extensions["waspada.redis_down_until"] = 0.0
+        app.config.clear()
+        app.config.update(config)
+        uploads = app.extensions["waspada.settings"].upload_dir
+        if uploads.exists():
+            shutil.rmtree(uploads)
     redis_lib.Redis.from_url(backend["REDIS_URL"]).flushdb()
 
 
@@ -125,3 +214,16 @@ def client(app):
 @pytest.fixture
 def redis_client(app) -> redis_lib.Redis:
     return redis_lib.Redis.from_url(app.extensions["waspada.redis_url"])
+
+
+# The longest tests start first: with several workers, one of them started last would keep
+# the whole run waiting. Within each group the collection order stays.
+_FIRST = ("tests/test_faults.py", "tests/deploy/", "tests/browser/test_accessibility.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid
+        return next((i for i, prefix in enumerate(_FIRST) if path.startswith(prefix)), len(_FIRST))
+
+    items.sort(key=rank)

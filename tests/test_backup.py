@@ -32,6 +32,8 @@ from tests.conftest import EnglishClient, make_env
 from tests.helpers import form_tokens, receipt_from, submit_report
 from tests.staff.helpers import make_staff, sign_in
 
+# One worker runs this module's tests (with pytest-xdist): they share two databases.
+pytestmark = pytest.mark.xdist_group("backup")
 SOURCE, RESTORED = "waspada_backup_src", "waspada_backup_dst"
 REPORT = "Akun telegram @toko_backup_uji jual sabu, kirim COD ke Jakarta"
 FOLLOW_UP = "Update from the reporter: the seller moved to a new group"

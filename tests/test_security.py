@@ -57,7 +57,7 @@ def test_pages_with_forms_are_never_cached_and_pages_without_are(client):
 
 
 def test_production_sends_hsts(app_factory, monkeypatch):
-    app = app_factory()
+    app = app_factory(private=True)
     from portal import security
 
     security.init_app(app, production=True)

@@ -20,7 +20,8 @@ from tests.deploy.conftest import CANARY, Browser, tokens
 from tests.deploy.conftest import report as send_report
 from tests.helpers import free_port, stop_process_groups, wait_for
 
-pytestmark = pytest.mark.slow
+# One worker runs this module's tests (with pytest-xdist): they share a database and a Redis number.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("production-shape")]
 ROOT = Path(__file__).resolve().parent.parent.parent
 METRICS_TOKEN = "metrics-token-for-the-deploy-test-0123456789"
 

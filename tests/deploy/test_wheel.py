@@ -23,7 +23,8 @@ from tests.deploy.conftest import CANARY, Browser
 from tests.deploy.conftest import report as send_report
 from tests.helpers import free_port, stop_process_groups, wait_for
 
-pytestmark = pytest.mark.slow
+# One worker runs this module's tests (with pytest-xdist): they share a database and a Redis number.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]
 ROOT = Path(__file__).resolve().parent.parent.parent
 REDIS_DB = 12
 BUDGET = 30 * 1024  # bytes on the wire for one public page
@@ -54,7 +55,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = where / "venv"
     venv.create(target, with_pip=True)
     subprocess.run(
-        [str(target / "bin" / "python"), "-m", "pip", "install", "--quiet",
+        # --no-compile: Python compiles what the portal imports when it first runs anyway.
+        [str(target / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-compile",
          "-c", str(ROOT / "requirements.lock"), str(wheel)],
         cwd=where, check=True, capture_output=True,
     )
