@@ -26,11 +26,11 @@ run: install
 # Runs the whole suite on SQLite + embedded Redis, and also on PostgreSQL + Redis
 # server when TEST_DATABASE_URL / TEST_REDIS_URL are set (.ci/run sets them).
 # Tests run in TEST_WORKERS processes (pytest-xdist); each has its own databases and Redis.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 2
 test: install browser-deps
 	$(MAKE) --no-print-directory compile-translations
 	$(MAKE) --no-print-directory lint audit
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 # Browser tests drive Debian's Chromium (never a downloaded browser) with fonts for every script;
 # each is checked and installed on its own (a machine may have Chromium but not the fonts).

@@ -28,13 +28,11 @@ from portal.models import Attachment, Tip
 from portal.ops_cli import sample_tip_ids
 from portal.paths import migrations_folder
 from portal.storage import LocalStorage
-from tests.conftest import EnglishClient, make_env
+from tests.conftest import EnglishClient, make_env, own_redis_db, worker_suffix
 from tests.helpers import form_tokens, receipt_from, submit_report
 from tests.staff.helpers import make_staff, sign_in
 
-# One worker runs this module's tests (with pytest-xdist): they share two databases.
-pytestmark = pytest.mark.xdist_group("backup")
-SOURCE, RESTORED = "waspada_backup_src", "waspada_backup_dst"
+SOURCE, RESTORED = f"waspada_backup_src{worker_suffix()}", f"waspada_backup_dst{worker_suffix()}"
 REPORT = "Akun telegram @toko_backup_uji jual sabu, kirim COD ke Jakarta"
 FOLLOW_UP = "Update from the reporter: the seller moved to a new group"
 # Restored together with the data, from the separate settings backup: without the same
@@ -225,7 +223,7 @@ def restore_redis(embedded_redis_url):
     rate limits and queued jobs, nothing a backup needs)."""
     url = embedded_redis_url
     if os.environ.get("TEST_REDIS_URL"):
-        url = re.sub(r"/\d+$", "", os.environ["TEST_REDIS_URL"]) + "/13"
+        url = own_redis_db(os.environ["TEST_REDIS_URL"], "backup")
     yield url
     redis_lib.Redis.from_url(url).flushdb()
 

@@ -16,20 +16,23 @@ import pytest
 import redis as redis_lib
 from sqlalchemy import create_engine, text
 
+from tests.conftest import own_redis_db, worker_suffix
+
 CANARY = "203.0.113."  # TEST-NET-3: the client addresses the "proxy" reports
 
 
 @pytest.fixture
 def services(request: pytest.FixtureRequest):
-    """A fresh database and Redis db of this test's own (named after the test module)."""
+    """A fresh database and Redis db of this test's own (named after the test module and the
+    xdist worker)."""
     database_url = os.environ.get("TEST_DATABASE_URL")
     redis_url = os.environ.get("TEST_REDIS_URL")
     if not (database_url and redis_url):
         if os.environ.get("CI") == "true":
             pytest.fail("CI must test the production shape: PostgreSQL and Redis are needed")
         pytest.skip("needs TEST_DATABASE_URL and TEST_REDIS_URL")
-    database = "waspada_" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
-    redis_db = getattr(request.module, "REDIS_DB", 14)
+    module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    database = f"waspada_{module}{worker_suffix()}"
     server = create_engine(
         database_url.replace("postgresql://", "postgresql+psycopg://", 1),
         isolation_level="AUTOCOMMIT",
@@ -38,7 +41,7 @@ def services(request: pytest.FixtureRequest):
         conn.execute(text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
         conn.execute(text(f"CREATE DATABASE {database}"))
     own_db = urllib.parse.urlsplit(database_url)._replace(path=f"/{database}").geturl()
-    own_redis = re.sub(r"/\d+$", "", redis_url) + f"/{redis_db}"
+    own_redis = own_redis_db(redis_url, module.replace("_", "-"))
     redis = redis_lib.Redis.from_url(own_redis)
     redis.flushdb()
     yield own_db, own_redis

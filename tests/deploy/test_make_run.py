@@ -15,8 +15,7 @@ import pytest
 from portal.demo import DEMO_TIPS
 from tests.helpers import ROOT, free_port, stop_process_groups, wait_for
 
-# One worker runs this module's tests (with pytest-xdist): they share a database and a Redis number.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("make-run")]
+pytestmark = pytest.mark.slow
 # The settings a deployment sets; a new user has none of them.
 SETTINGS = {"WASPADA_ENV", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "RECEIPT_SALT", "UPLOAD_DIR"}
 

@@ -20,8 +20,7 @@ from tests.deploy.conftest import CANARY, Browser, tokens
 from tests.deploy.conftest import report as send_report
 from tests.helpers import free_port, stop_process_groups, wait_for
 
-# One worker runs this module's tests (with pytest-xdist): they share a database and a Redis number.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("production-shape")]
+pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent.parent
 METRICS_TOKEN = "metrics-token-for-the-deploy-test-0123456789"
 

@@ -23,10 +23,8 @@ from tests.deploy.conftest import CANARY, Browser
 from tests.deploy.conftest import report as send_report
 from tests.helpers import free_port, stop_process_groups, wait_for
 
-# One worker runs this module's tests (with pytest-xdist): they share a database and a Redis number.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]
+pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent.parent
-REDIS_DB = 12
 BUDGET = 30 * 1024  # bytes on the wire for one public page
 # The sentence under the home page's heading, as each locale's catalog has it.
 HOME_SENTENCE = "You do not need to give your name. We never record who you are."
