@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from portal import create_app, redis_server
-from portal.extensions import db
+from portal.extensions import db, limiter
 
 # With pytest-xdist each worker process ("gw0", "gw1", ...) runs a session of its own: its own
 # SQLite files and embedded Redis (temporary folders), its own PostgreSQL databases and its own
@@ -175,6 +175,18 @@ def _empty_tables(app) -> None:
         db.session.commit()
 
 
+def _fresh_limiter() -> None:
+    """Flask-Limiter keeps its "storage unreachable" flag and its in-memory fallback counts on
+    the one limiter object, whichever app it serves. After a test that stopped a Redis, the
+    next test's app would count in memory until the limiter's back-off tried Redis again, and
+    then switch to Redis mid-test (seen: a flooder admitted three times under a limit of two).
+    Production has one app per process; tests start each app's limiter afresh."""
+    limiter._storage_dead = False
+    fallback = getattr(limiter, "_fallback_storage", None)
+    if fallback is not None:
+        fallback.reset()
+
+
 @pytest.fixture
 def app_factory(backend: dict[str, str], tmp_path: Path, shared_apps: _SharedApp):
     """Apps on the current backend: the shared one when no extra settings are given, else a
@@ -185,6 +197,7 @@ def app_factory(backend: dict[str, str], tmp_path: Path, shared_apps: _SharedApp
     def factory(*, private: bool = False, **extra: str):
         """`private=True`: an app of this test's own even without settings (for a test that
         changes how the app is set up)."""
+        _fresh_limiter()
         if not extra and not private:
             if not shared:
                 app = shared_apps.get()

@@ -181,12 +181,21 @@ def _check_metrics(webs: list[str], total: int, folder: Path) -> str:
     """Both web processes report the same totals, counted in four processes; only the
     operator may read them."""
 
-    def triage_counted() -> bool:
-        return _samples(_scrape(webs[0])[1]).get(
-            'waspada_triage_jobs_total{outcome="done"}', 0
-        ) == total
+    seen: dict[str, float] = {}
 
-    wait_for(triage_counted, 30, "the workers' triage counts in /metrics")
+    def triage_counted() -> bool:
+        seen.clear()
+        seen.update(
+            (name, value)
+            for name, value in _samples(_scrape(webs[0])[1]).items()
+            if name.startswith("waspada_triage")
+        )
+        return seen.get('waspada_triage_jobs_total{outcome="done"}', 0) == total
+
+    try:
+        wait_for(triage_counted, 60, f"the workers' {total} triage jobs done in /metrics")
+    except AssertionError as error:
+        raise AssertionError(f"{error}; last seen: {seen}") from None
     scrapes = []
     for web in webs:
         status, body = _scrape(web)
