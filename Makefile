@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(PY) -m flask --app portal
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test browser-deps i18n compile-translations bench bench-deps bench-scale load lint audit lock clean
+.PHONY: install run test browser-deps i18n compile-translations screenshots bench bench-deps bench-scale load lint audit lock clean
 
 # Installs exactly the versions in requirements.lock (as constraints): a fresh clone on a day when
 # newer releases exist gets the same set the tests last passed with. `make lock` refreshes it.
@@ -25,14 +25,20 @@ run: install
 
 # Runs the whole suite on SQLite + embedded Redis, and also on PostgreSQL + Redis
 # server when TEST_DATABASE_URL / TEST_REDIS_URL are set (.ci/run sets them).
-# Tests run in TEST_WORKERS processes (pytest-xdist); each has its own databases and Redis.
-# One by default: with two, two load-sensitive tests (a rate-limit count, a /metrics wait)
-# still fail now and then on a 2-core machine. `make test TEST_WORKERS=2` runs them in two.
-TEST_WORKERS ?= 1
+# Tests run in TEST_WORKERS processes (pytest-xdist), each with its own databases and Redis.
+# The slowest tests start first, and work stealing keeps both workers busy to the end: one
+# that runs out takes half of what the other has left (xdist's default hands the first
+# quarter of the suite out in two blocks, so one worker got every slow test).
+TEST_WORKERS ?= 2
 test: install browser-deps
 	$(MAKE) --no-print-directory compile-translations
 	$(MAKE) --no-print-directory lint audit
-	$(PY) -m pytest -n $(TEST_WORKERS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
+
+# The browser tests again, keeping a full-page picture of every step in tests/artifacts/.
+screenshots: install browser-deps
+	$(MAKE) --no-print-directory compile-translations
+	SCREENSHOTS=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal -m browser -k sqlite
 
 # Browser tests drive Debian's Chromium (never a downloaded browser) with fonts for every script;
 # each is checked and installed on its own (a machine may have Chromium but not the fonts).

@@ -85,7 +85,12 @@ def go(page, selector: str) -> None:
         page.click(selector)
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str) -> Path | None:
+    """A full-page picture in tests/artifacts/ for a person to look at, when SCREENSHOTS=1 (as
+    `make screenshots` sets). No test reads them, and the 228 of one run cost more than half a
+    minute of CPU, so `make test` leaves them out."""
+    if os.environ.get("SCREENSHOTS") != "1":
+        return None
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True, scale="css")

@@ -58,8 +58,10 @@ def axe_page(browser, request):
             pytest.fail("CI must run axe-core: `make browser-deps` did not install it")
         pytest.skip("axe-core is not installed (npm ci --prefix tests/browser)")
     width = getattr(request, "param", 360)
-    # axe is injected as a script: let it past the portal's CSP in this context only.
+    # axe is loaded into every page of this context before the page's own scripts (once
+    # through Playwright's pipe, not once per page); the portal's CSP is bypassed here only.
     context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)
+    context.add_init_script(path=str(AXE))
     page = context.new_page()
     yield page
     context.close()
@@ -69,7 +71,6 @@ def violations(page, url: str | None = None) -> list[str]:
     """axe's WCAG 2.1 A/AA findings on `url`, or on the page as it is now."""
     if url:
         page.goto(url)
-    page.add_script_tag(path=str(AXE))
     found = page.evaluate(
         """async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))
              .violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' -> '
