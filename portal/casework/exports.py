@@ -83,7 +83,38 @@ PRODUCER = stix2.Identity(
 # handles accounts of their platform (account_type is an open vocabulary).
 _OBSERVABLE_PATHS = {"url": "url:value", "domain": "domain-name:value", "email": "email-addr:value"}
 _ACCOUNT_KINDS = ("phone", "whatsapp", "telegram", "instagram", "tiktok", "facebook", "line")
-STIX_KINDS = (*_OBSERVABLE_PATHS, *_ACCOUNT_KINDS)
+# Payment identifiers have no STIX object either. E-wallets are accounts of their provider
+# ("dana", "gcash"). Bank accounts and crypto wallets go out as the custom objects that
+# misp-stix reads back into MISP: a "bank-account" object, a "btc" attribute, and a
+# "coin-address" object for other chains (https://github.com/MISP/misp-stix).
+_PAYMENT_KINDS = ("bank_account", "ewallet", "crypto")
+STIX_KINDS = (*_OBSERVABLE_PATHS, *_ACCOUNT_KINDS, *_PAYMENT_KINDS)
+
+
+@stix2.CustomObject(
+    "x-misp-object",
+    [
+        ("x_misp_name", stix2.properties.StringProperty(required=True)),
+        ("x_misp_meta_category", stix2.properties.StringProperty()),
+        ("x_misp_comment", stix2.properties.StringProperty()),
+        ("x_misp_attributes", stix2.properties.ListProperty(stix2.properties.DictionaryProperty)),
+    ],
+)
+class MispObject:
+    """misp-stix's form of a MISP object (here "bank-account" and "coin-address")."""
+
+
+@stix2.CustomObject(
+    "x-misp-attribute",
+    [
+        ("x_misp_type", stix2.properties.StringProperty(required=True)),
+        ("x_misp_category", stix2.properties.StringProperty()),
+        ("x_misp_value", stix2.properties.StringProperty(required=True)),
+        ("x_misp_comment", stix2.properties.StringProperty()),
+    ],
+)
+class MispAttribute:
+    """misp-stix's form of a single MISP attribute (here "btc")."""
 
 
 def describe(filters: QueueFilters) -> str:
@@ -227,6 +258,13 @@ def stix_pattern(kind: str, value: str) -> str:
         return f"[{_OBSERVABLE_PATHS[kind]} = {literal}]"
     if kind in _ACCOUNT_KINDS:
         return f"[user-account:account_login = {literal} AND user-account:account_type = '{kind}']"
+    if kind == "ewallet":
+        provider, _sep, account = value.partition(":")
+        login = "'" + account.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return (
+            f"[user-account:account_login = {login} AND "
+            f"user-account:account_type = '{provider.lower()}']"
+        )
     raise ValueError(f"no STIX pattern for indicator kind {kind!r}")
 
 
@@ -251,7 +289,7 @@ def stix_bundle(
     yield f'{{"type": "bundle", "id": "bundle--{uuid.uuid4()}", "objects": ['
     yield PRODUCER.serialize() + ", " + stix2.TLP_AMBER.serialize()
     for batch in _indicator_batches(filters, me_id, batch_size):
-        yield "".join(", " + _stix_indicator(*entry, now).serialize() for entry in batch)
+        yield "".join(", " + _stix_object(*entry, now).serialize() for entry in batch)
     yield "]}\n"
 
 
@@ -307,6 +345,84 @@ def _indicator_batches(
         if len(ids) < batch_size:
             return
         last_id = ids[-1]
+
+
+def _stix_object(
+    kind: str, value: str, first_seen: datetime, by_category: dict[str, int], now: datetime
+) -> Any:
+    """The STIX object for one indicator: an Indicator with a pattern, or for a bank account
+    or crypto wallet the custom object MISP imports."""
+    if kind in ("bank_account", "crypto"):
+        return _misp_payment(kind, value, first_seen, by_category, now)
+    return _stix_indicator(kind, value, first_seen, by_category, now)
+
+
+def _misp_payment(
+    kind: str, value: str, first_seen: datetime, by_category: dict[str, int], now: datetime
+) -> Any:
+    """A bank account as MISP's "bank-account" object, a Bitcoin address as its "btc"
+    attribute, another chain's address as a "coin-address" object (misp-stix's mapping)."""
+    code, _sep, rest = value.partition(":")
+    common = {
+        "spec_version": "2.1",
+        "created": min(_utc(first_seen), now),
+        "modified": now,
+        "created_by_ref": PRODUCER.id,
+        "object_marking_refs": [stix2.TLP_AMBER.id],
+        "x_misp_comment": _mentions(kind, by_category),
+    }
+    if kind == "crypto" and code == "btc":
+        return MispAttribute(
+            **{
+                "id": f"x-misp-attribute--{uuid.uuid5(STIX_NAMESPACE, f'{kind}:{value}')}",
+                "labels": [
+                    'misp:type="btc"',
+                    'misp:category="Financial fraud"',
+                    'misp:to_ids="True"',
+                ],
+                "x_misp_type": "btc",
+                "x_misp_category": "Financial fraud",
+                "x_misp_value": rest,
+                **common,
+            }
+        )
+    if kind == "crypto":
+        name, attributes = (
+            "coin-address",
+            [
+                {"type": "btc", "object_relation": "address", "value": rest, "to_ids": True},
+                {"type": "text", "object_relation": "symbol", "value": code.upper()},
+            ],
+        )
+    else:
+        name, attributes = (
+            "bank-account",
+            [
+                {
+                    "type": "bank-account-nr",
+                    "object_relation": "account",
+                    "value": rest,
+                    "to_ids": True,
+                },
+                {"type": "text", "object_relation": "institution-name", "value": code},
+            ],
+        )
+    return MispObject(
+        **{
+            "id": f"x-misp-object--{uuid.uuid5(STIX_NAMESPACE, f'{kind}:{value}')}",
+            "labels": [f'misp:name="{name}"', 'misp:meta-category="financial"'],
+            "x_misp_name": name,
+            "x_misp_meta_category": "financial",
+            "x_misp_attributes": attributes,
+            **common,
+        }
+    )
+
+
+def _mentions(kind: str, by_category: dict[str, int]) -> str:
+    total = sum(by_category.values())
+    breakdown = ", ".join(f"{category}: {n}" for category, n in sorted(by_category.items()))
+    return f"{kind} seen in reports to Waspada. Tips in this export that mention it: {total} ({breakdown})."
 
 
 def _stix_indicator(

@@ -33,7 +33,7 @@ from portal.models import (
     row_id,
 )
 from portal.sanitize import has_unreadable_characters
-from portal.triage.indicators import readings
+from portal.triage.indicators import PAYMENT_KINDS, payment_suffixes, readings
 
 PAGE_SIZE = 50
 OPEN_STATUSES = [TipStatus.NEW, TipStatus.IN_REVIEW, TipStatus.ESCALATED, TipStatus.FORWARDED]
@@ -134,8 +134,6 @@ def _start_of(day: str) -> datetime:
     return datetime.combine(date.fromisoformat(day), time.min, tzinfo=UTC)
 
 
-
-
 # Up to this many hits, a search first collects the matching ids (fast for rare terms);
 # beyond it, the queue is read in order and filtered (fast for common terms).
 SEARCH_SET_LIMIT = 2000
@@ -146,6 +144,12 @@ def _indicator_hits(q: str, pattern: str) -> Select:
     matches: ColumnElement[bool] = Indicator.value.ilike(pattern, escape="\\")
     if exact:
         matches = or_(matches, tuple_(Indicator.kind, Indicator.value).in_(sorted(exact)))
+    if suffixes := payment_suffixes(q):
+        # "873 012 3456" finds BCA:8730123456; "0812-9988-7766" finds DANA:+6281299887766.
+        ends = [
+            Indicator.value.like(f"%{_escape_like(end)}", escape="\\") for end in sorted(suffixes)
+        ]
+        matches = or_(matches, and_(Indicator.kind.in_(PAYMENT_KINDS), or_(*ends)))
     return (
         select(TipIndicator.tip_id)
         .join(Indicator, Indicator.id == TipIndicator.indicator_id)

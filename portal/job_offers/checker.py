@@ -30,13 +30,14 @@ from portal.job_offers import explanations
 from portal.models import PublicWarning
 from portal.triage.indicators import Indicator, extract
 from portal.triage.rules import RuleHit, load_ruleset, match_job_offer
-from portal.triage.scoring import phone_region
+from portal.triage.scoring import personal_payments, phone_region
 from portal.warnings.services import find_published_by_indicators
 
 RISKS = ("high", "medium", "low")
 HIGH_AT = 6  # e.g. a hotspot + high pay + a fee, or three strong signs
 MEDIUM_AT = 2  # one strong sign that no licence or official process outweighs
 MAX_CHARS = 20_000
+PAY_PERSONAL = "pay_personal_account"
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +89,9 @@ def check(text: str, lang: str = "en", country: str | None = None) -> CheckResul
     body = (text if isinstance(text, str) else "")[:MAX_CHARS]
     code = country.strip().upper()[:2] if isinstance(country, str) and country.strip() else None
     hits = match_job_offer(body, lang=lang, country=code) if body.strip() else []
-    risk, flag_hits, note_ids = _assess(hits, code)
     indicators = _indicators(body, phone_region(code, lang)) if body.strip() else []
+    hits = [*hits, *_personal_account(hits, indicators)]
+    risk, flag_hits, note_ids = _assess(hits, code)
     with explanations.in_language(lang):
         flags = [_flag(hit) for hit in flag_hits]
         notes = [Note(note, str(explanations.NOTES[note])) for note in note_ids]
@@ -115,6 +117,18 @@ def _indicators(body: str, region: str | None) -> list[Indicator]:
     except Exception as error:  # noqa: BLE001 - logged by kind, never the offer's text
         log.error("indicator extraction failed in the checker: %s", type(error).__name__)
         return []
+
+
+def _personal_account(hits: Sequence[RuleHit], indicators: Sequence[Indicator]) -> list[RuleHit]:
+    """The offer names a personal bank account, e-wallet or crypto wallet to pay into
+    (reference: PAY_PERSONAL; ``upfront_fee`` weighs 3 with a personal account, so with a
+    fee already found this adds 1, and on its own it is a strong sign of 2)."""
+    accounts = personal_payments(indicators)
+    if not accounts:
+        return []
+    with_fee = any(hit.rule_id == "upfront_fee" for hit in hits)
+    snippet = ", ".join(item.value for item in accounts[:3])
+    return [RuleHit(PAY_PERSONAL, 1.0 if with_fee else 2.0, "", snippet, "flag")]
 
 
 def _assess(hits: Sequence[RuleHit], country: str | None) -> tuple[str, list[RuleHit], list[str]]:

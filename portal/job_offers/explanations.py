@@ -144,7 +144,19 @@ FLAGS: dict[str, tuple[LazyString, LazyString]] = {
             "company or licence, or a bonus for bringing friends."
         ),
     ),
+    "pay_personal_account": (
+        _l("Pay into a personal account"),
+        _l(
+            "The offer gives a personal bank account, e-wallet or crypto wallet to send money to. "
+            "A real employer or licensed agency never asks you to pay a person's account before "
+            "you sign a contract. Do not send money. Pay only a licensed agency, at its office, "
+            "and ask for a receipt."
+        ),
+    ),
 }
+
+#: Flags from the candidate rules of job_offer_law_and_routes.md §6: project id → its id there.
+LAW_RULES = {"pay_personal_account": "PAY_PERSONAL"}
 
 #: The transit-point variant of ``hotspot_destination`` (reference §1c "Transit cues").
 TRANSIT: tuple[LazyString, LazyString] = (

@@ -19,7 +19,7 @@ from portal.directory.loader import current_services
 from portal.extensions import db
 from portal.jobs import store
 from portal.models import PRIORITY_RANK, Tip, TriageState, queue_rank_for, utcnow
-from portal.triage.indicators import extract
+from portal.triage.indicators import extract, payment_countries
 from portal.triage.routing import suggest_routes
 from portal.triage.scoring import phone_region, score
 
@@ -127,6 +127,7 @@ def _run_pipeline(tip: TipView) -> dict[str, Any]:
         tip.country,
         destination=(tip.answers or {}).get("destination") or None,
         indicator_kinds={i.kind for i in found},
+        payment_countries=payment_countries(found),
         urgent=urgent,
         # Embassies come from the directory the help page shows (only job offers use them).
         services=current_services() if tip.category == Category.JOB_OFFER else (),

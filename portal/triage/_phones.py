@@ -45,6 +45,20 @@ def supported_region(country: str | None) -> str | None:
     return region if region in pn.SUPPORTED_REGIONS else None
 
 
+def e164_of(written: str, region: str) -> str | None:
+    """E.164 form of a number written nationally in ``region`` or with "+", if it is a valid
+    mobile number (an e-wallet account: "DANA 0812-9988-7766")."""
+    try:
+        number = pn.parse(written, region)
+    except pn.NumberParseException:
+        return None
+    if not pn.is_valid_number(number):
+        return None
+    if pn.number_type(number) not in {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}:
+        return None
+    return pn.format_number(number, _E164)
+
+
 def e164_from_link(digits: str, region: str | None) -> str | None:
     """E.164 form of the digits in a wa.me or ``?phone=`` link (international, without "+")."""
     try:

@@ -8,7 +8,8 @@ _SCHEME = re.compile(r"^(http)(s?)://", re.IGNORECASE)
 
 
 def defang(kind: str, value: str) -> str:
-    """'https://bad.example/x' -> 'hxxps://bad[.]example/x'; phones and handles unchanged."""
+    """'https://bad.example/x' -> 'hxxps://bad[.]example/x'; phones and handles unchanged;
+    payment identifiers with a space after the bank, wallet or chain ("BCA 8730123456")."""
     if kind in ("url", "domain"):
         value = _SCHEME.sub(lambda m: f"hxxp{m.group(2)}://", value)
         host, sep, rest = value.partition("/") if kind == "domain" else _split_url(value)
@@ -16,6 +17,8 @@ def defang(kind: str, value: str) -> str:
     if kind == "email":
         user, _, host = value.partition("@")
         return f"{user}[@]{host.replace('.', '[.]')}"
+    if kind in ("bank_account", "ewallet", "crypto"):
+        return value.replace(":", " ", 1)  # "BCA 8730123456", "DANA +62812…", "btc bc1q…"
     return value
 
 

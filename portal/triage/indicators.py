@@ -17,7 +17,16 @@ instagram  handle, lower case ("IG: abc", instagram.com/abc)
 tiktok     handle, lower case ("tiktok @abc", tiktok.com/@abc)
 facebook   page name, lower case, or numeric profile id (facebook.com/…)
 line       LINE id, lower case ("ID LINE: abc", line.me/ti/p/~abc)
+bank_account  ``BANK:digits``, BANK the bank's code in data/payments.yaml (BCA, VIETCOMBANK…)
+ewallet    ``PROVIDER:account``, the account in E.164 when it is a phone (DANA:+62812…)
+crypto     ``chain:address``, chain btc, eth or tron; bech32 and eth lower case, base58 as
+           written; only addresses whose checksum holds
 =========  ====================================================================
+
+A bank account needs its bank named right next to the number, and its digits are never also
+a phone number; an e-wallet account that is a phone number gives ``phone`` too. The account
+holder's name, when written ("a.n. Budi"), is kept on the indicator as ``holder`` (not part
+of its value).
 
 A phone number said to be on WhatsApp gives both ``phone`` and ``whatsapp``; a platform
 link gives its ``url`` and ``domain`` as well as the account.
@@ -27,22 +36,37 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from portal.triage import _patterns as p
 from portal.triage._normalize import OffsetMap, normalize
-from portal.triage._phones import e164_from_link, find_phones, supported_region
+from portal.triage._payments import find_payments
+from portal.triage._payments import lookalikes as wallet_lookalikes
+from portal.triage._payments import names as payment_names
+from portal.triage._phones import e164_from_link, e164_of, find_phones, supported_region
 from portal.triage._web import platform_accounts, registrable_domain, split_url, to_ascii_host
 
-__all__ = ["KINDS", "MAX_CHARS", "Indicator", "extract"]
+__all__ = [
+    "KINDS",
+    "MAX_CHARS",
+    "PAYMENT_KINDS",
+    "Indicator",
+    "extract",
+    "payment_countries",
+    "payment_suffixes",
+    "readings_of_tip",
+    "wallet_lookalikes",
+]
 
 log = logging.getLogger(__name__)
 
 KINDS = (
     "url", "domain", "phone", "email", "whatsapp",
     "telegram", "instagram", "tiktok", "facebook", "line",
+    "bank_account", "ewallet", "crypto",
 )  # fmt: skip
+PAYMENT_KINDS = ("bank_account", "ewallet", "crypto")
 # Longer text is cut: a tip form allows less, and it bounds the work per call.
 MAX_CHARS = 20_000
 _Span = tuple[int, int]
@@ -68,6 +92,7 @@ class Indicator:
     kind: str
     value: str
     span: _Span | None = field(default=None, compare=False, repr=False)
+    holder: str | None = field(default=None, compare=False, repr=False)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Indicator):
@@ -111,6 +136,44 @@ def readings(text: str) -> set[tuple[str, str]]:
         return set()
 
 
+_TYPED_NUMBER = re.compile(r"\+?[\d\s\-.()\u200b-\u200d\u2060\ufeff]+")
+
+
+def payment_suffixes(text: str) -> set[str]:
+    """How a payment value may end when someone types only its number: ":8730123456" for
+    "873 012 3456" (any bank), ":+6281299887766" for "0812-9988-7766" (any e-wallet)."""
+    typed = text.strip()
+    if not _TYPED_NUMBER.fullmatch(typed):
+        return set()
+    digits = "".join(ch for ch in typed if ch.isdigit())
+    found = {f":{digits}"} if 6 <= len(digits) <= 20 and not typed.startswith("+") else set()
+    found.update(f":{value}" for kind, value in readings(typed) if kind == "phone")
+    return found
+
+
+def payment_countries(indicators: Iterable[Indicator]) -> list[str]:
+    """The countries where the bank accounts and e-wallets among ``indicators`` are held."""
+    table = payment_names()
+    found = []
+    for item in indicators:
+        code = item.value.split(":", 1)[0]
+        if item.kind == "bank_account" and code in table.banks:
+            found.append(table.banks[code])
+        elif item.kind == "ewallet" and code in table.wallets:
+            found.append(table.wallets[code][0])
+    return list(dict.fromkeys(found))
+
+
+def readings_of_tip(text: str, region: str | None) -> list[Indicator]:
+    """What extract() finds, for a page that shows a stored tip: an extraction bug is logged
+    by its kind and finds nothing, so the page still opens."""
+    try:
+        return extract(text, region)
+    except Exception as error:  # noqa: BLE001 - the page must open; the kind is logged
+        log.error("indicator extraction failed on a tip page: %s", type(error).__name__)
+        return []
+
+
 class _Extraction:
     """One pass over one text; each stage blanks out what it consumed for the next stages."""
 
@@ -118,11 +181,12 @@ class _Extraction:
         self.region = region
         self.norm, self.offsets = normalize(text)
         self.masked = self.norm
-        self.found: list[tuple[int, int, int, str, str]] = []  # start, order, end, kind, value
+        # start, order, end, kind, value, holder
+        self.found: list[tuple[int, int, int, str, str, str | None]] = []
 
-    def add(self, kind: str, value: str, start: int, end: int) -> None:
+    def add(self, kind: str, value: str, start: int, end: int, holder: str | None = None) -> None:
         """Record one indicator found at ``norm[start:end]``."""
-        self.found.append((start, len(self.found), end, kind, value))
+        self.found.append((start, len(self.found), end, kind, value, holder))
 
     def run(self) -> list[Indicator]:
         """Run the stages in order and return the deduplicated indicators."""
@@ -132,6 +196,7 @@ class _Extraction:
         handle_spans = self.handles()
         self.blank(handle_spans)
         self.blank(self.bare_domains(deferred, handle_spans))
+        self.blank(self.payments())
         for hit in find_phones(self.masked, self.region):
             self.add("phone", hit.e164, hit.start, hit.end)
             if hit.whatsapp:
@@ -208,6 +273,16 @@ class _Extraction:
             if domain:
                 self.add("domain", domain, start, end)
                 spans.append((start, end))
+        return spans
+
+    def payments(self) -> list[_Span]:
+        """Bank accounts, e-wallet accounts (and their phone) and crypto addresses."""
+        spans = []
+        for hit in find_payments(self.masked, e164_of):
+            self.add(hit.kind, hit.value, hit.start, hit.end, hit.holder)
+            if hit.phone:
+                self.add("phone", hit.phone, hit.start, hit.end)
+            spans.append((hit.start, hit.end))
         return spans
 
     def handles(self) -> list[_Span]:
@@ -319,14 +394,16 @@ def _valid_handle(kind: str, handle: str, *, marked: bool, at_sign: bool) -> boo
     return _HANDLE_RULES[kind].fullmatch(handle) is not None
 
 
-def _dedupe(found: list[tuple[int, int, int, str, str]], offsets: OffsetMap) -> list[Indicator]:
+def _dedupe(
+    found: list[tuple[int, int, int, str, str, str | None]], offsets: OffsetMap
+) -> list[Indicator]:
     """Order by position, keep the first of each (kind, value), map spans to the input."""
     seen: set[tuple[str, str]] = set()
     result = []
-    for start, _order, end, kind, value in sorted(found):
+    for start, _order, end, kind, value, holder in sorted(found, key=lambda row: row[:2]):
         if (kind, value) in seen:
             continue
         seen.add((kind, value))
         span = (offsets.to_original(start), offsets.to_original(end, end=True))
-        result.append(Indicator(kind, value, span))
+        result.append(Indicator(kind, value, span, holder))
     return result

@@ -11,7 +11,9 @@ page shows too). ``suggest_routes`` returns routes in this order:
 3. job-offer, when ``destination`` differs from ``country``: the nationality's
    embassy located in the destination, then embassies that also cover it, then
    the destination's anti-trafficking contacts;
-4. platform reports, only for platforms among ``indicator_kinds``.
+4. platform reports, only for platforms among ``indicator_kinds``;
+5. the financial intelligence unit of each country in ``payment_countries`` (where the
+   bank accounts and e-wallets the tip names are held).
 
 An agency already suggested keeps its first place. With ``urgent=True`` a
 stable sort brings forward, in this order: the person's embassy where they are
@@ -40,7 +42,8 @@ from portal.directory.entries import ID_RE, URL_RE, Service, load_services
 
 DEFAULT_PATH = Path(__file__).with_name("data") / "routing.yaml"
 KINDS = tuple(
-    "law-enforcement regulator platform-report ministry embassy ngo international".split()
+    "law-enforcement regulator platform-report ministry embassy ngo international "
+    "financial-intelligence".split()
 )
 CONFIDENCES = ("high", "medium", "low")
 PLATFORMS = ("telegram", "facebook", "instagram", "tiktok", "whatsapp", "line")
@@ -56,6 +59,7 @@ REASONS = {
     "embassy_destination": ("nationality", "destination"),  # their embassy where the job is
     "embassy_covers": ("nationality", "destination", "located_in"),  # one that also covers it
     "anti_trafficking": ("destination",),  # local anti-trafficking contact at the destination
+    "payment_account": ("country",),  # the tip names a bank account or e-wallet of this country
 }
 DEFAULT, INTL = "default", "INTL"
 _REQUIRED = ("id", "name", "country", "kind", "why", "contact", "source", "confidence")
@@ -259,6 +263,7 @@ def suggest_routes(
     destination: str | None = None,
     nationality: str | None = None,
     indicator_kinds: Iterable[str] = (),
+    payment_countries: Iterable[str] = (),
     urgent: bool = False,
     table: RoutingTable | None = None,
     services: Sequence[Service] | None = None,
@@ -266,7 +271,8 @@ def suggest_routes(
     """Agencies that can act on a tip, each with the reason it applies, in the module's order.
 
     `country` is where the reporter or victim is from or is now; `nationality`
-    defaults to it. `services` is the support directory to take embassies from (the
+    defaults to it. `payment_countries`: the countries of the bank accounts and e-wallets the
+    tip names; each one's financial intelligence unit is suggested. `services` is the support directory to take embassies from (the
     packaged one when omitted). Raises ValueError for an unknown category.
     """
     if category not in CATEGORIES:
@@ -320,6 +326,10 @@ def suggest_routes(
     for agency in table.agencies.values():
         if agency.kind == "platform-report":
             add(agency, "platform")
+    for code in dict.fromkeys(filter(None, map(_code, payment_countries))):
+        for agency in table.agencies.values():
+            if agency.kind == "financial-intelligence" and agency.country == code:
+                add(agency, "payment_account", country=code)
 
     ordered = list(picked.values())
     if urgent:

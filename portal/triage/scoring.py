@@ -32,13 +32,14 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from portal.categories import CATEGORIES
 from portal.languages import LIKELY_COUNTRY, normalize_lang
-from portal.triage.indicators import Indicator, extract
+from portal.triage.indicators import PAYMENT_KINDS, Indicator, extract
 from portal.triage.rules import (
     PreparedText,
     RuleHit,
@@ -110,7 +111,9 @@ def _scaled(raw: float, high_at_raw: float) -> float:
     return raw * float(_settings()["priority"]["high"]) / float(high_at_raw)
 
 
-def _drugs(text: PreparedText, country: str | None, ident: Reason | None) -> _Part:
+def _drugs(
+    text: PreparedText, country: str | None, ident: Reason | None, payment: Reason | None
+) -> _Part:
     ruleset = load_ruleset("drug_lexicon")
     cfg = ruleset.config["scoring"]
     hits = match_rules(ruleset, text)
@@ -119,7 +122,7 @@ def _drugs(text: PreparedText, country: str | None, ident: Reason | None) -> _Pa
     substance = min(
         float(cfg["substance_cap"]), sum(h.weight for h in hits if h.group == "substance")
     )
-    sale = sum(h.weight for h in hits if h.group == "sale") + (ident.weight if ident else 0)
+    sale = sum(h.weight for h in hits if h.group == "sale") + _sum(ident, payment)
     sale = min(float(cfg["sale_cap"]), sale)
     benign = -sum(h.weight for h in hits if h.group == "benign")
     if benign > 0 and any(set(combo) <= ids for combo in cfg["strong_sale"]):
@@ -127,10 +130,12 @@ def _drugs(text: PreparedText, country: str | None, ident: Reason | None) -> _Pa
         reasons.append(_synthetic(ruleset, "strong_sale_override", 0))
     sale_left = max(0.0, sale - benign)
     raw = substance * sale_left + substance + sale_left
-    return _Part(_scaled(raw, cfg["high_at_raw"]), reasons + ([ident] if ident else []))
+    return _Part(_scaled(raw, cfg["high_at_raw"]), reasons + _present(ident, payment))
 
 
-def _job_offer(text: PreparedText, country: str | None, ident: Reason | None) -> _Part:
+def _job_offer(
+    text: PreparedText, country: str | None, ident: Reason | None, payment: Reason | None
+) -> _Part:
     ruleset = load_ruleset("job_red_flags")
     cfg = ruleset.config["scoring"]
     hits = match_job_offer(text, country=country)
@@ -139,7 +144,7 @@ def _job_offer(text: PreparedText, country: str | None, ident: Reason | None) ->
     flags = [hit for hit in hits if hit.group == "flag"]
     weak = sum(h.weight for h in flags if h.weight < float(cfg["weak_weight_below"]))
     raw = sum(h.weight for h in flags if h.weight >= float(cfg["weak_weight_below"]))
-    raw += min(float(cfg["weak_cap"]), weak) + (ident.weight if ident else 0)
+    raw += min(float(cfg["weak_cap"]), weak) + _sum(ident, payment)
     raw += sum(h.weight for h in hits if h.group == "damper")
     floor = 0.0
     hotspot = next((hit for hit in flags if hit.rule_id == "hotspot_destination"), None)
@@ -160,10 +165,13 @@ def _job_offer(text: PreparedText, country: str | None, ident: Reason | None) ->
                 )
             )
     value = max(floor, _scaled(raw, cfg["high_at_raw"]))
-    return _Part(value, reasons + ([ident] if ident else []))
+    return _Part(value, reasons + _present(ident, payment))
 
 
-def _extremism(text: PreparedText, country: str | None, ident: Reason | None) -> _Part:
+def _extremism(
+    text: PreparedText, country: str | None, ident: Reason | None, payment: Reason | None
+) -> _Part:
+    """A payment account is not evidence of extremism by itself (charities ask for money)."""
     ruleset = load_ruleset("extremism")
     hits = match_rules(ruleset, text)
     raw = sum(hit.weight for hit in hits) + (ident.weight if ident else 0)
@@ -171,7 +179,15 @@ def _extremism(text: PreparedText, country: str | None, ident: Reason | None) ->
     return _Part(_scaled(raw, ruleset.config["scoring"]["high_at_raw"]), reasons)
 
 
-_SCORERS: dict[str, Callable[[PreparedText, str | None, Reason | None], _Part]] = {
+def _sum(*reasons: Reason | None) -> float:
+    return sum(reason.weight for reason in reasons if reason is not None)
+
+
+def _present(*reasons: Reason | None) -> list[Reason]:
+    return [reason for reason in reasons if reason is not None]
+
+
+_SCORERS: dict[str, Callable[[PreparedText, str | None, Reason | None, Reason | None], _Part]] = {
     "drugs": _drugs,
     "job-offer": _job_offer,
     "extremism": _extremism,
@@ -190,23 +206,51 @@ def _urgency(text: PreparedText) -> tuple[list[Reason], list[Reason]]:
     return [_from_hit(hit) for hit in urgent], []
 
 
-def _identifier(
+def _found(
     text: str, country: str | None, indicators: Iterable[Indicator] | None
-) -> Reason | None:
+) -> list[Indicator]:
+    """What extract() finds in ``text``, unless the caller already knows."""
+    if indicators is not None:
+        return list(indicators)
+    if not text.strip():
+        return []
+    try:
+        return extract(text, country)
+    except Exception as exc:  # noqa: BLE001 - the bonus is optional; score() never raises
+        log.warning("indicator extraction failed in scoring: %s", type(exc).__name__)
+        return []
+
+
+def _identifier(indicators: list[Indicator]) -> Reason | None:
     """The credibility bonus for a tip that names a concrete identifier."""
-    if indicators is None:
-        if not text.strip():
-            return None
-        try:
-            indicators = extract(text, country)
-        except Exception as exc:  # noqa: BLE001 - the bonus is optional; score() never raises
-            log.warning("indicator extraction failed in scoring: %s", type(exc).__name__)
-            return None
     kinds = sorted({str(getattr(item, "kind", "")) for item in indicators} - {""})
     if not kinds:
         return None
     return _synthetic(
         _settings(), "has_identifier", float(_settings()["identifier_weight"]), ", ".join(kinds)
+    )
+
+
+def personal_payments(indicators: Iterable[Indicator]) -> list[Indicator]:
+    """Payment accounts that belong to a person: e-wallets, crypto wallets, and bank accounts
+    not held by a registered company (a licensed agency's company account is no sign)."""
+    company = re.compile(_settings()["company_holder"], re.IGNORECASE)
+    return [
+        item
+        for item in indicators
+        if getattr(item, "kind", "") in PAYMENT_KINDS
+        and not company.search(getattr(item, "holder", None) or "")
+    ]
+
+
+def _payment(indicators: list[Indicator]) -> Reason | None:
+    """A request to pay a personal account counts as evidence of a sale or a fake offer."""
+    personal = personal_payments(indicators)
+    if not personal:
+        return None
+    snippet = ", ".join(item.value for item in personal[:3])
+    return _synthetic(
+        _settings(), "payment_to_personal_account", float(_settings()["payment_weight"]), snippet
     )
 
 
@@ -248,16 +292,17 @@ def score(
     ctry = _clean_country(country)
     prepared = prepare(body, lang if isinstance(lang, str) else None, int(settings["max_chars"]))
     region = phone_region(ctry, lang if isinstance(lang, str) else None)
-    ident = _identifier(body[: int(settings["identifier_max_chars"])], region, indicators)
+    found = _found(body[: int(settings["identifier_max_chars"])], region, indicators)
+    ident, payment = _identifier(found), _payment(found)
     if cat == "other":
-        parts = {name: scorer(prepared, ctry, ident) for name, scorer in _SCORERS.items()}
+        parts = {name: scorer(prepared, ctry, ident, payment) for name, scorer in _SCORERS.items()}
         best = max(parts, key=lambda name: parts[name].value)
         part = parts[best]
         if part.value >= float(settings["other_hint_min_value"]):
             hint = f"looks_like_{best.replace('-', '_')}"
             part = _Part(part.value, [*part.reasons, _synthetic(settings, hint, 0)])
     else:
-        part = _SCORERS[cat](prepared, ctry, ident)
+        part = _SCORERS[cat](prepared, ctry, ident, payment)
     base = int(min(float(settings["non_urgent_max"]), max(0.0, part.value)) + 0.5)
     urgent, context = _urgency(prepared)
     reasons = urgent + context + sorted(part.reasons, key=lambda reason: -reason.weight)

@@ -7,7 +7,7 @@ from datetime import date
 from portal.extensions import db
 from portal.models import utcnow
 from portal.models.warnings import PublicWarning
-from portal.triage.indicators import readings
+from portal.triage.indicators import PAYMENT_KINDS, payment_suffixes, readings
 
 PAGE = 50
 
@@ -29,9 +29,19 @@ def published(q: str = "", limit: int = PAGE) -> list[PublicWarning]:
     query = db.select(PublicWarning).where(PublicWarning.withdrawn_at.is_(None))
     if q:
         wanted = normalise_query(q)
-        if not wanted:
+        if not wanted and not payment_suffixes(q):
             return []
-        query = query.where(db.tuple_(PublicWarning.kind, PublicWarning.value).in_(sorted(wanted)))
+        named = db.tuple_(PublicWarning.kind, PublicWarning.value).in_(sorted(wanted))
+        if suffixes := payment_suffixes(q):
+            # A typed account number finds the warning about that bank account or e-wallet.
+            named = db.or_(
+                named,
+                db.and_(
+                    PublicWarning.kind.in_(PAYMENT_KINDS),
+                    db.or_(*(PublicWarning.value.endswith(end) for end in sorted(suffixes))),
+                ),
+            )
+        query = query.where(named)
     return list(
         db.session.scalars(
             query.order_by(PublicWarning.published_at.desc(), PublicWarning.id.desc()).limit(limit)

@@ -188,7 +188,11 @@ def test_a_transit_point_counts_as_a_hotspot_flag() -> None:
 
 
 def test_every_reference_flag_has_a_title_and_an_explanation() -> None:
-    assert set(explanations.FLAGS) == reference_flag_ids()
+    assert set(explanations.FLAGS) == reference_flag_ids() | set(explanations.LAW_RULES)
+    rules = shared_file("reference/job_offer_law_and_routes.md").read_text(encoding="utf-8")
+    section = rules[rules.index("## 6. Candidate checker rules") :]
+    for rule in explanations.LAW_RULES.values():
+        assert f"**{rule}**" in section
     for title, text in [*explanations.FLAGS.values(), explanations.TRANSIT]:
         assert str(title).strip() and str(text).strip()
 

@@ -49,7 +49,8 @@ PHONES = [
     ("Telp kantor (021) 555-1234, HP 0812-3456-7890", "ID",
      {("phone", "+62215551234"), ("phone", ID_MOBILE)}),
     ("Gaji 8.000.000 per bulan, hub 0812-3456-7890", "ID", {("phone", ID_MOBILE)}),
-    ("Rekening BCA 1234567890 a.n. Budi, konfirmasi WA 0812-3456-7890", "ID", wa(ID_MOBILE)),
+    ("Rekening BCA 1234567890 a.n. Budi, konfirmasi WA 0812-3456-7890", "ID",
+     wa(ID_MOBILE) | {("bank_account", "BCA:1234567890")}),
     ("NIK: 3174051203920001, HP: 081234567890", "ID", {("phone", ID_MOBILE)}),
     ("Kirim CV dan KTP ke 0812-3456-7890", "ID", {("phone", ID_MOBILE)}),
     ("Berangkat 12/08/2025, info 0812-3456-7890", "ID", {("phone", ID_MOBILE)}),
@@ -67,7 +68,8 @@ PHONES = [
     ("Apply now! Call (+63) 917 123 4567", None, {("phone", "+639171234567")}),
     ("Mag-apply na! Text o tawag sa 0917-123-4567. Sahod ₱35,000", "PH",
      {("phone", "+639171234567")}),
-    ("Padala sa GCash 0917 123 4567 tapos PM", "PH", {("phone", "+639171234567")}),
+    ("Padala sa GCash 0917 123 4567 tapos PM", "PH",
+     {("phone", "+639171234567"), ("ewallet", "GCASH:+639171234567")}),
     # Malay
     ("Hubungi 012-345 6789 untuk kerja di Kemboja", "MY", {("phone", "+60123456789")}),
     ("Gaji RM3,500 sebulan. Hubungi 012-345 6789 (WhatsApp)", "MY", wa("+60123456789")),
@@ -218,10 +220,7 @@ TRAPS = [
     ("CCCD 001203004567", "VN"),
     ("CCCD 001203004567", None),
     ("Transfer ke rek 081234567890 a.n. Budi", "ID"),
-    ("No rekening BCA: 0812345678", "ID"),
-    ("Số tài khoản 0901234567 Vietcombank", "VN"),
     ("Đã chuyển 5.000.000 đ vào STK 0123456789", "VN"),
-    ("Account no. 09171234567 BDO", "PH"),
     ("Beli 500 gram, kode pos 12940, tahun 2025", "ID"),
     ("Kode OTP 123456, nomor resi 123456789012", "ID"),
     ("Order ID 20250812123456", "ID"),
@@ -248,6 +247,19 @@ TRAPS = [
 @pytest.mark.parametrize(("text", "country"), TRAPS)
 def test_traps_give_nothing(text: str, country: str | None) -> None:
     assert extract(text, country) == []
+
+
+# An account number after its bank's name is a bank account, never a phone number too.
+BANK_NOT_PHONE = [
+    ("No rekening BCA: 0812345678", "ID", "BCA:0812345678"),
+    ("Số tài khoản 0901234567 Vietcombank", "VN", "VIETCOMBANK:0901234567"),
+    ("Account no. 09171234567 BDO", "PH", "BDO:09171234567"),
+]
+
+
+@pytest.mark.parametrize(("text", "country", "account"), BANK_NOT_PHONE)
+def test_an_account_number_is_never_also_a_phone(text: str, country: str, account: str) -> None:
+    assert pairs(text, country) == {("bank_account", account)}
 
 
 # --- The result type and its order ----------------------------------------------------------------

@@ -324,7 +324,7 @@ def test_every_reason_is_a_code_with_its_parameters() -> None:
                 for nationality in (None, "ID", "VN"):
                     for route in suggest_routes(
                         category, country, destination=destination, nationality=nationality,
-                        indicator_kinds=PLATFORMS,
+                        indicator_kinds=PLATFORMS, payment_countries=("ID", "VN"),
                     ):
                         assert route.reason in REASONS
                         assert set(route.reason_params) == set(REASONS[route.reason])

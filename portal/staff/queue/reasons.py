@@ -53,6 +53,11 @@ _SENTENCES: dict[str, Callable[[Mapping[str, str]], str]] = {
         "(embassies usually help first).",
         destination=_country(p.get("destination")),
     ),
+    "payment_account": lambda p: _(
+        "The tip names a bank account or e-wallet in %(country)s: the financial intelligence "
+        "unit there can trace it and have it frozen.",
+        country=_country(p.get("country")),
+    ),
 }
 
 

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from portal.accounts.audit import audit
 from portal.casework import actions as services
 from portal.casework import queries
+from portal.casework.payments import payment_details
 from portal.extensions import db
 from portal.jobs import store
 from portal.models import Attachment, Category, Note, Tip, TipStatus
@@ -120,6 +121,7 @@ def _render_detail(tip: Tip, me: StaffUser, status: int = 200, **forms: Any) -> 
         "staff/queue/tip.html",
         tip=tip,
         indicators=store.tip_indicators(tip.id),
+        payments=payment_details(tip),
         related=store.related_tips(tip.id),
         cluster=store.cluster_members(tip.cluster_id) if tip.cluster_id else [],
         notes=list(notes),
