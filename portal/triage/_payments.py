@@ -261,6 +261,15 @@ def _bank_account(
     text: str, low: str, name: _NameHit, code: str, table: _Names
 ) -> PaymentHit | None:
     number = _number_after(text, low, name.end, table)
+    holder = None
+    if number is None:
+        # "rekening BSI a.n. Yayasan Darul Ilmi: 7165 0029 41": the holder before the number.
+        gap = table.cue_run.match(low, name.end)
+        named = table.holder.match(low, gap.end() if gap else name.end)
+        if named is None:
+            return None
+        holder = text[named.start("name") : named.end("name")].strip(" .,-") or None
+        number = _number_after(text, low, named.end(), table)
     if number is None or _is_amount(text, low, number):
         return None
     digits = _digits(number.group())
@@ -271,7 +280,7 @@ def _bank_account(
         f"{code}:{digits}",
         name.start,
         number.end(),
-        _holder(text, low, number.end(), table),
+        holder or _holder(text, low, number.end(), table),
     )
 
 
@@ -288,7 +297,9 @@ def _accounts_named_after(
         if number is None or any(s < number.end() and number.start() < e for s, e in taken):
             continue
         after = _BANK_WORDS.match(low, number.end())
-        name = names_at.get(after.end() if after else number.end())
+        name = names_at.get(after.end() if after else number.end()) or _bank_before(
+            low, cue.start(), names_at, table
+        )
         if name is None:
             continue
         kind, code = table.by_name[name.key]
@@ -297,11 +308,26 @@ def _accounts_named_after(
             continue
         if _is_amount(text, low, number):
             continue
-        taken.append((cue.start(), name.end))
+        start, end = min(cue.start(), name.start), max(number.end(), name.end)
+        taken.append((start, end))
         yield PaymentHit(
-            "bank_account", f"{code}:{digits}", cue.start(), name.end,
-            _holder(text, low, name.end, table),
-        )  # fmt: skip
+            "bank_account", f"{code}:{digits}", start, end, _holder(text, low, end, table)
+        )
+
+
+def _bank_before(
+    low: str, pos: int, names_at: dict[int, _NameHit], table: _Names
+) -> _NameHit | None:
+    """ "ke seabank aja ya, norek 9012…": the bank named a few words before an account cue,
+    in the same sentence and with no other number between."""
+    for name in sorted(names_at.values(), reverse=True):
+        if name.end > pos:
+            continue
+        between = low[name.end : pos]
+        if len(between) > 40 or re.search(r"[\d!?\n]|\.\s", between):
+            return None
+        return name if table.by_name[name.key][0] == "bank" else None
+    return None
 
 
 def _holder(text: str, low: str, pos: int, table: _Names) -> str | None:

@@ -12,6 +12,7 @@ import re
 import pytest
 
 from portal.extensions import db
+from portal.jobs import store
 from portal.jobs.triage import triage_tip
 from portal.models import Tip
 from tests.helpers import get_form, submit_report
@@ -100,20 +101,25 @@ def test_the_tip_page_says_when_an_address_fails_its_checksum(app, client):
 
 
 def _kinds(tip_id: int) -> list[tuple[str, str]]:
-    from portal.jobs import store
-
     return list(store.tip_indicators(tip_id))
 
 
+def _one_tip(app, client, category: str, lang: str, country: str, description: str) -> int:
+    """A report sent and triaged; its id."""
+    submit_report(client, category, lang=lang, country=country, description=description)
+    (tip_id,) = _triage_all(app)
+    return tip_id
+
+
 def test_routing_names_the_financial_intelligence_unit_of_the_account(app, client):
-    submit_report(
+    tip_id = _one_tip(
+        app,
         client,
         "job-offer",
-        lang="vi",
-        country="VN",
-        description="Việc nhẹ lương cao ở Campuchia, đóng phí 5 triệu vào STK 0011004567890 Vietcombank",
+        "vi",
+        "VN",
+        "Việc nhẹ lương cao ở Campuchia, đóng phí 5 triệu vào STK 0011004567890 Vietcombank",
     )
-    (tip_id,) = _triage_all(app)
     with app.app_context():
         routes = db.session.get(Tip, tip_id).routing
     assert any(route["agency_id"] == "vn-sbv-aml" for route in routes)
@@ -124,14 +130,14 @@ def test_routing_names_the_financial_intelligence_unit_of_the_account(app, clien
 
 
 def test_a_supervisor_warns_the_public_about_an_account_and_the_number_finds_it(app, client):
-    submit_report(
+    tip_id = _one_tip(
+        app,
         client,
         "job-offer",
-        lang="id",
-        country="ID",
-        description="Bayar biaya admin ke Mandiri 1230009876543 a.n. PT Maju",
+        "id",
+        "ID",
+        "Bayar biaya admin ke Mandiri 1230009876543 a.n. PT Maju",
     )
-    (tip_id,) = _triage_all(app)
     supervisor = staff_client(app, "supervisor", "sue")
     tokens = get_form(supervisor, f"/staff/tips/{tip_id}")
     response = supervisor.post(
