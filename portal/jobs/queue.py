@@ -93,27 +93,39 @@ def enqueue_triage_after_commit(tip_ids: Iterable[int]) -> list[int]:
     return queued
 
 
+# While one process looks for a tip's job and queues it, others leave the tip alone: the web
+# process that stored it and a worker's sweep could otherwise both find no job and both push
+# the same job id, and the job would run twice (seen: 47 triage jobs for 46 tips).
+_CLAIM_MS = 10_000
+
+
 def _enqueue_once(queue: Queue, tip_id: int) -> bool:
     job_id = job_id_for(tip_id)
+    claim = f"waspada:queueing:{job_id}"
+    if not queue.connection.set(claim, b"1", nx=True, px=_CLAIM_MS):
+        return True  # another process is queuing this tip right now
     try:
-        job = Job.fetch(job_id, connection=queue.connection)
-        if job.get_status() in _ACTIVE and not _abandoned(job):
-            return True
-        job.delete()
-    except NoSuchJobError:
-        pass
-    from portal.jobs.triage import triage_tip
+        try:
+            job = Job.fetch(job_id, connection=queue.connection)
+            if job.get_status() in _ACTIVE and not _abandoned(job):
+                return True
+            job.delete()
+        except NoSuchJobError:
+            pass
+        from portal.jobs.triage import triage_tip
 
-    queue.enqueue(
-        triage_tip,
-        tip_id,
-        job_id=job_id,
-        retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-        result_ttl=3600,
-        failure_ttl=7 * 24 * 3600,
-        description=f"triage tip {tip_id}",
-    )
-    return True
+        queue.enqueue(
+            triage_tip,
+            tip_id,
+            job_id=job_id,
+            retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+            result_ttl=3600,
+            failure_ttl=7 * 24 * 3600,
+            description=f"triage tip {tip_id}",
+        )
+        return True
+    finally:
+        queue.connection.delete(claim)
 
 
 def _abandoned(job: Job) -> bool:

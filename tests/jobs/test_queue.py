@@ -1,4 +1,6 @@
 import json
+import threading
+import time
 
 from rq import Queue
 
@@ -23,6 +25,38 @@ def test_job_id_is_derived_from_the_tip_and_a_tip_is_never_queued_twice(app, cli
         enqueue_triage_after_commit([tip_id])
         enqueue_triage_after_commit([tip_id])
     queue = Queue("triage", connection=redis_client)
+    assert queue.job_ids == [job_id_for(tip_id)]
+
+
+def test_processes_queuing_one_tip_at_once_push_its_job_once(app, client, redis_client, monkeypatch):
+    """The web process and a sweep may look for a tip's job at the same moment; each finds
+    none, and without a claim each pushed the job id, so the job ran twice."""
+    submit_report(client, "drugs", description="jual sabu")
+    [tip_id] = states(app)
+    queue = Queue("triage", connection=redis_client)
+    queue.empty()
+    with app.app_context():
+        db.session.execute(db.update(Tip).values(triage_state=TriageState.PENDING))
+        db.session.commit()
+    slow_enqueue = Queue.enqueue
+
+    def enqueue_slowly(self, *args, **kwargs):
+        time.sleep(0.3)  # every thread has looked for the job before the first one pushes
+        return slow_enqueue(self, *args, **kwargs)
+
+    monkeypatch.setattr(Queue, "enqueue", enqueue_slowly)
+    start = threading.Barrier(4)
+
+    def queue_it() -> None:
+        with app.test_request_context():
+            start.wait()
+            enqueue_triage_after_commit([tip_id])
+
+    threads = [threading.Thread(target=queue_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
     assert queue.job_ids == [job_id_for(tip_id)]
 
 
