@@ -237,3 +237,15 @@ def test_each_prefill_gets_a_fresh_form_token(client):
 def test_prefill_without_csrf_is_refused(client):
     response = client.post("/en/report/job-offer", data={"prefill": "1", "description": SCAM})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [("id", "Bayar ke rekening pribadi"), ("vi", "Trả tiền vào tài khoản cá nhân"),
+     ("en", "Pay into a personal account")],
+)  # fmt: skip
+def test_an_offer_asking_to_pay_a_personal_account_is_flagged_in_plain_words(client, lang, title):
+    offer = "Kerja admin di Kamboja gaji 20 juta, bayar dulu ke DANA 0812-9988-7766"
+    response = send_check(client, lang, offer=offer)
+    assert response.status_code == 200
+    assert title in html.unescape(main_part(response.text))
