@@ -74,6 +74,7 @@ i18n: install
 bench: install bench-deps
 	$(PY) bench/run.py
 	$(PY) bench/triage_bench.py
+	$(PY) bench/extract_hostile.py
 
 # 10,000 submissions from parallel clients against gunicorn on PostgreSQL + Redis: zero 5xx,
 # zero lost reports, rate limits as configured (BENCH_DATABASE_URL, BENCH_REDIS_URL).

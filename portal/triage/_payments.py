@@ -11,6 +11,7 @@ The bank and wallet names come from ``data/payments.yaml``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -44,6 +45,9 @@ _CRYPTO = re.compile(
     rf"|(?P<bech>(?<![0-9A-Za-z])[bB][cC]1(?:[{_BECH32}{INVISIBLE}]|{_GAP}(?=[{_BECH32}])){{11,90}})"
     rf"|(?P<b58>(?<![0-9A-Za-z])[13T][{_BASE58}{INVISIBLE}]{{5,}}(?:(?:[{_BASE58}{INVISIBLE}]|{_GAP}(?=[{_BASE58}])){{0,40}}))"
 )
+# How far a number may stand from its name (cue words between), and how many wallet names
+# one number may follow. Both bound the work on hostile text.
+_GAP_MAX, _LIST_MAX = 40, 6
 _DATE = re.compile(r"\d{1,4}[.\-]\d{1,2}[.\-]\d{1,4}")
 _CRYPTO_HINT = re.compile(rf"0x|[bB][cC]1|[13T][{_BASE58}]{{5}}")
 # Between an account number and its bank's name: "… 0011004567890, ngân hàng Vietcombank".
@@ -106,11 +110,13 @@ class _NameIndex:
                     hits.append(_NameHit(word.start(), stop, " ".join(candidate)))
                     break
         if self.unspaced and _UNSPACED.search(low):
+            covered = bytearray(len(low))  # longer names first: a shorter one inside is no name
             for name in self.unspaced:
                 at = low.find(name)
                 while at >= 0:
-                    if not any(h.start <= at < h.end for h in hits):
+                    if not covered[at]:
                         hits.append(_NameHit(at, at + len(name), name))
+                        covered[at : at + len(name)] = b"\x01" * len(name)
                     at = low.find(name, at + len(name))
         return sorted(hits)
 
@@ -233,11 +239,11 @@ def find_payments(text: str, phone_of: PhoneOf) -> list[PaymentHit]:
 def _number_after(text: str, low: str, pos: int, table: _Names) -> re.Match[str] | None:
     """The number that follows ``pos`` across cue words and punctuation, if one does (a "+"
     right before it stays outside the match; e-wallets read it)."""
-    gap = table.cue_run.match(low, pos)
+    gap = table.cue_run.match(low, pos, pos + _GAP_MAX + 1)  # bounded: linear on any text
     start = gap.end() if gap else pos
     if low[start : start + 1] == "+":
         start += 1
-    if start - pos > 40:
+    if start - pos > _GAP_MAX:
         return None
     number = _NUMBER.match(text, start)
     if number is None or table.not_account.search(low, max(0, start - 20), start):
@@ -264,8 +270,8 @@ def _bank_account(
     holder = None
     if number is None:
         # "rekening BSI a.n. Yayasan Darul Ilmi: 7165 0029 41": the holder before the number.
-        gap = table.cue_run.match(low, name.end)
-        named = table.holder.match(low, gap.end() if gap else name.end)
+        gap = table.cue_run.match(low, name.end, name.end + _GAP_MAX + 1)
+        named = table.holder.match(low, gap.end() if gap else name.end, name.end + 120)
         if named is None:
             return None
         holder = text[named.start("name") : named.end("name")].strip(" .,-") or None
@@ -292,13 +298,15 @@ def _accounts_named_after(
     names_at: dict[int, _NameHit],
 ) -> Iterator[PaymentHit]:
     """ "STK 0011004567890 Vietcombank": an account cue, the number, then the bank's name."""
+    ordered = sorted(names_at.values(), key=lambda name: name.end)
+    ends = [name.end for name in ordered]
     for cue in p.ACCOUNT_CUE.finditer(low):
         number = _number_after(text, low, cue.end(), table)
         if number is None or any(s < number.end() and number.start() < e for s, e in taken):
             continue
-        after = _BANK_WORDS.match(low, number.end())
+        after = _BANK_WORDS.match(low, number.end(), number.end() + _GAP_MAX)
         name = names_at.get(after.end() if after else number.end()) or _bank_before(
-            low, cue.start(), names_at, table
+            low, cue.start(), ordered, ends, table
         )
         if name is None:
             continue
@@ -316,18 +324,19 @@ def _accounts_named_after(
 
 
 def _bank_before(
-    low: str, pos: int, names_at: dict[int, _NameHit], table: _Names
+    low: str, pos: int, names: list[_NameHit], ends: list[int], table: _Names
 ) -> _NameHit | None:
     """ "ke seabank aja ya, norek 9012…": the bank named a few words before an account cue,
-    in the same sentence and with no other number between."""
-    for name in sorted(names_at.values(), reverse=True):
-        if name.end > pos:
-            continue
-        between = low[name.end : pos]
-        if len(between) > 40 or re.search(r"[\d!?\n]|\.\s", between):
-            return None
-        return name if table.by_name[name.key][0] == "bank" else None
-    return None
+    in the same sentence and with no other number between. ``names`` are ordered by their
+    end, ``ends`` are those ends."""
+    index = bisect_right(ends, pos) - 1
+    if index < 0:
+        return None
+    name = names[index]
+    between = low[name.end : pos]
+    if len(between) > _GAP_MAX or re.search(r"[\d!?\n]|\.\s", between):
+        return None
+    return name if table.by_name[name.key][0] == "bank" else None
 
 
 def _holder(text: str, low: str, pos: int, table: _Names) -> str | None:
@@ -344,7 +353,10 @@ def _wallet_account(
     text: str, low: str, name: _NameHit, code: str, table: _Names, phone_of: PhoneOf
 ) -> PaymentHit | None:
     end = name.end
-    while listed := table.wallet_list.match(low, end):  # "OVO/DANA/GoPay ke 0819…"
+    for _ in range(_LIST_MAX):  # "OVO/DANA/GoPay ke 0819…"
+        listed = table.wallet_list.match(low, end, end + 40)
+        if listed is None:
+            break
         end = listed.end()
     number = _number_after(text, low, end, table)
     plus = number is not None and text[max(0, number.start() - 1) : number.start()] == "+"
