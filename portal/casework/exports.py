@@ -24,6 +24,7 @@ from portal.casework.queries import QueueFilters, filtered
 from portal.extensions import db
 from portal.models import Indicator, Tip, TipIndicator, utcnow
 from portal.models.staff import StaffUser
+from portal.triage.indicators import PAYMENT_KINDS
 
 BATCH_SIZE = 500
 
@@ -87,8 +88,7 @@ _ACCOUNT_KINDS = ("phone", "whatsapp", "telegram", "instagram", "tiktok", "faceb
 # ("dana", "gcash"). Bank accounts and crypto wallets go out as the custom objects that
 # misp-stix reads back into MISP: a "bank-account" object, a "btc" attribute, and a
 # "coin-address" object for other chains (https://github.com/MISP/misp-stix).
-_PAYMENT_KINDS = ("bank_account", "ewallet", "crypto")
-STIX_KINDS = (*_OBSERVABLE_PATHS, *_ACCOUNT_KINDS, *_PAYMENT_KINDS)
+STIX_KINDS = (*_OBSERVABLE_PATHS, *_ACCOUNT_KINDS, *PAYMENT_KINDS)
 
 
 @stix2.CustomObject(
@@ -253,24 +253,28 @@ def count_indicators(filters: QueueFilters, me_id: int | None) -> int:
 
 def stix_pattern(kind: str, value: str) -> str:
     """A STIX 2.1 pattern that matches this indicator (quotes and backslashes escaped)."""
-    literal = "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    literal = _literal(value)
     if kind in _OBSERVABLE_PATHS:
         return f"[{_OBSERVABLE_PATHS[kind]} = {literal}]"
     if kind in _ACCOUNT_KINDS:
         return f"[user-account:account_login = {literal} AND user-account:account_type = '{kind}']"
     if kind == "ewallet":
         provider, _sep, account = value.partition(":")
-        login = "'" + account.replace("\\", "\\\\").replace("'", "\\'") + "'"
         return (
-            f"[user-account:account_login = {login} AND "
+            f"[user-account:account_login = {_literal(account)} AND "
             f"user-account:account_type = '{provider.lower()}']"
         )
     raise ValueError(f"no STIX pattern for indicator kind {kind!r}")
 
 
-def stix_indicator_id(kind: str, value: str) -> str:
+def _literal(value: str) -> str:
+    """A quoted STIX pattern string, quotes and backslashes escaped."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def stix_indicator_id(kind: str, value: str, object_type: str = "indicator") -> str:
     """The same indicator gets the same id in every export."""
-    return f"indicator--{uuid.uuid5(STIX_NAMESPACE, f'{kind}:{value}')}"
+    return f"{object_type}--{uuid.uuid5(STIX_NAMESPACE, f'{kind}:{value}')}"
 
 
 def stix_bundle(
@@ -374,7 +378,7 @@ def _misp_payment(
     if kind == "crypto" and code == "btc":
         return MispAttribute(
             **{
-                "id": f"x-misp-attribute--{uuid.uuid5(STIX_NAMESPACE, f'{kind}:{value}')}",
+                "id": stix_indicator_id(kind, value, "x-misp-attribute"),
                 "labels": [
                     'misp:type="btc"',
                     'misp:category="Financial fraud"',
@@ -409,7 +413,7 @@ def _misp_payment(
         )
     return MispObject(
         **{
-            "id": f"x-misp-object--{uuid.uuid5(STIX_NAMESPACE, f'{kind}:{value}')}",
+            "id": stix_indicator_id(kind, value, "x-misp-object"),
             "labels": [f'misp:name="{name}"', 'misp:meta-category="financial"'],
             "x_misp_name": name,
             "x_misp_meta_category": "financial",
@@ -420,6 +424,7 @@ def _misp_payment(
 
 
 def _mentions(kind: str, by_category: dict[str, int]) -> str:
+    """How many tips of this export mention the indicator, by category."""
     total = sum(by_category.values())
     breakdown = ", ".join(f"{category}: {n}" for category, n in sorted(by_category.items()))
     return f"{kind} seen in reports to Waspada. Tips in this export that mention it: {total} ({breakdown})."
@@ -429,18 +434,13 @@ def _stix_indicator(
     kind: str, value: str, first_seen: datetime, by_category: dict[str, int], now: datetime
 ) -> stix2.Indicator:
     first_seen = min(_utc(first_seen), now)
-    total = sum(by_category.values())
-    breakdown = ", ".join(f"{category}: {n}" for category, n in sorted(by_category.items()))
     return stix2.Indicator(
         id=stix_indicator_id(kind, value),
         created=first_seen,
         # Each export is a new version of the object (its counts may have changed).
         modified=now,
         name=f"{kind} {value}",
-        description=(
-            f"{kind} seen in reports to Waspada. Tips in this export that mention it: "
-            f"{total} ({breakdown})."
-        ),
+        description=_mentions(kind, by_category),
         indicator_types=["malicious-activity"],
         labels=sorted(by_category),
         pattern=stix_pattern(kind, value),

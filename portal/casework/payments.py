@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from portal.jobs.triage import triage_text
 from portal.models import Tip
-from portal.triage.indicators import PAYMENT_KINDS, readings_of_tip, wallet_lookalikes
+from portal.triage.indicators import PAYMENT_KINDS, extract_or_nothing, wallet_lookalikes
 from portal.triage.scoring import phone_region
 
 
@@ -20,7 +20,7 @@ class PaymentDetails:
 
 def payment_details(tip: Tip) -> PaymentDetails:
     text = triage_text(tip)
-    found = readings_of_tip(text, phone_region(tip.country, tip.lang))
+    found = extract_or_nothing(text, phone_region(tip.country, tip.lang), "on a tip page")
     holders = {
         (item.kind, item.value): item.holder
         for item in found

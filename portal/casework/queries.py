@@ -144,7 +144,7 @@ def _indicator_hits(q: str, pattern: str) -> Select:
     matches: ColumnElement[bool] = Indicator.value.ilike(pattern, escape="\\")
     if exact:
         matches = or_(matches, tuple_(Indicator.kind, Indicator.value).in_(sorted(exact)))
-    if suffixes := payment_suffixes(q):
+    if suffixes := payment_suffixes(q, exact):
         # "873 012 3456" finds BCA:8730123456; "0812-9988-7766" finds DANA:+6281299887766.
         ends = [
             Indicator.value.like(f"%{_escape_like(end)}", escape="\\") for end in sorted(suffixes)

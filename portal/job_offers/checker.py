@@ -19,7 +19,6 @@ guidance of shared/reference/job_offer_red_flags.md §1d:
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +27,7 @@ from flask import has_app_context
 
 from portal.job_offers import explanations
 from portal.models import PublicWarning
-from portal.triage.indicators import Indicator, extract
+from portal.triage.indicators import Indicator, extract_or_nothing
 from portal.triage.rules import RuleHit, load_ruleset, match_job_offer
 from portal.triage.scoring import personal_payments, phone_region
 from portal.warnings.services import find_published_by_indicators
@@ -39,7 +38,6 @@ MEDIUM_AT = 2  # one strong sign that no licence or official process outweighs
 MAX_CHARS = 20_000
 PAY_PERSONAL = "pay_personal_account"
 
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -89,7 +87,8 @@ def check(text: str, lang: str = "en", country: str | None = None) -> CheckResul
     body = (text if isinstance(text, str) else "")[:MAX_CHARS]
     code = country.strip().upper()[:2] if isinstance(country, str) and country.strip() else None
     hits = match_job_offer(body, lang=lang, country=code) if body.strip() else []
-    indicators = _indicators(body, phone_region(code, lang)) if body.strip() else []
+    region = phone_region(code, lang)
+    indicators = extract_or_nothing(body, region, "in the checker") if body.strip() else []
     hits = [*hits, *_personal_account(hits, indicators)]
     risk, flag_hits, note_ids = _assess(hits, code)
     with explanations.in_language(lang):
@@ -107,16 +106,6 @@ def find_matching_warnings(indicators: Sequence[Indicator]) -> list[PublicWarnin
     if not indicators or not has_app_context():
         return []
     return list(find_published_by_indicators([(i.kind, i.value) for i in indicators]))
-
-
-def _indicators(body: str, region: str | None) -> list[Indicator]:
-    """The offer's identifiers, for matching warnings. A bug in extraction must not take the
-    checker down: the warning signs are still shown, and the error's kind is logged."""
-    try:
-        return extract(body, region)
-    except Exception as error:  # noqa: BLE001 - logged by kind, never the offer's text
-        log.error("indicator extraction failed in the checker: %s", type(error).__name__)
-        return []
 
 
 def _personal_account(hits: Sequence[RuleHit], indicators: Sequence[Indicator]) -> list[RuleHit]:

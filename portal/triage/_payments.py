@@ -30,7 +30,7 @@ _DATA = Path(__file__).resolve().parent / "data" / "payments.yaml"
 # Characters people (or copy-paste) leave inside a number or an address.
 INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _INVISIBLE_RE = re.compile(f"[{INVISIBLE}]")
-_MIN_DIGITS, _MAX_DIGITS = 6, 20
+ACCOUNT_DIGITS = _MIN_DIGITS, _MAX_DIGITS = 6, 20
 # An account number: digit groups with one separator (space, dash, dot, invisible) between.
 _NUMBER = re.compile(
     rf"(?<!\d)(?<!\d[.,])\d(?:[{INVISIBLE}]*+[ \-.]?[{INVISIBLE}]*+\d)*+(?!\d|[.,]\d)"
@@ -134,7 +134,7 @@ def _words_follow(low: str, pos: int, words: tuple[str, ...]) -> int | None:
 
 @dataclass(frozen=True, slots=True)
 class _Names:
-    """The bank and wallet names of the data file, compiled into one pattern each."""
+    """The data file, ready to search: codes and countries, the name index, cue patterns."""
 
     banks: dict[str, str]  # code -> country
     wallets: dict[str, tuple[str, int | None]]  # code -> (country, digits of a non-phone ID)
@@ -194,11 +194,6 @@ def names() -> _Names:
             rf"(?:{_alternation([c.lower() for c in data['not_account_cues']])})[\s:.#\-]*$"
         ),
     )
-
-
-def chain_names() -> dict[str, str]:
-    """Words that name a chain ("trc20") and the chain they mean."""
-    return dict(yaml.safe_load(_DATA.read_text(encoding="utf-8"))["chains"])
 
 
 def find_payments(text: str, phone_of: PhoneOf) -> list[PaymentHit]:

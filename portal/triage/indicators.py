@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 from portal.triage import _patterns as p
 from portal.triage._normalize import OffsetMap, normalize
-from portal.triage._payments import find_payments
+from portal.triage._payments import ACCOUNT_DIGITS, INVISIBLE, find_payments
 from portal.triage._payments import lookalikes as wallet_lookalikes
 from portal.triage._payments import names as payment_names
 from portal.triage._phones import e164_from_link, e164_of, find_phones, supported_region
@@ -55,7 +55,7 @@ __all__ = [
     "extract",
     "payment_countries",
     "payment_suffixes",
-    "readings_of_tip",
+    "extract_or_nothing",
     "wallet_lookalikes",
 ]
 
@@ -136,18 +136,21 @@ def readings(text: str) -> set[tuple[str, str]]:
         return set()
 
 
-_TYPED_NUMBER = re.compile(r"\+?[\d\s\-.()\u200b-\u200d\u2060\ufeff]+")
+_TYPED_NUMBER = re.compile(rf"\+?[\d\s\-.(){INVISIBLE}]+")
 
 
-def payment_suffixes(text: str) -> set[str]:
+def payment_suffixes(text: str, read: set[tuple[str, str]] | None = None) -> set[str]:
     """How a payment value may end when someone types only its number: ":8730123456" for
-    "873 012 3456" (any bank), ":+6281299887766" for "0812-9988-7766" (any e-wallet)."""
+    "873 012 3456" (any bank), ":+6281299887766" for "0812-9988-7766" (any e-wallet).
+    ``read``: what ``readings(text)`` already gave the caller, so it is not read again."""
     typed = text.strip()
     if not _TYPED_NUMBER.fullmatch(typed):
         return set()
     digits = "".join(ch for ch in typed if ch.isdigit())
-    found = {f":{digits}"} if 6 <= len(digits) <= 20 and not typed.startswith("+") else set()
-    found.update(f":{value}" for kind, value in readings(typed) if kind == "phone")
+    plain = ACCOUNT_DIGITS[0] <= len(digits) <= ACCOUNT_DIGITS[1] and not typed.startswith("+")
+    found = {f":{digits}"} if plain else set()
+    read = readings(typed) if read is None else read
+    found.update(f":{value}" for kind, value in read if kind == "phone")
     return found
 
 
@@ -164,13 +167,14 @@ def payment_countries(indicators: Iterable[Indicator]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def readings_of_tip(text: str, region: str | None) -> list[Indicator]:
-    """What extract() finds, for a page that shows a stored tip: an extraction bug is logged
-    by its kind and finds nothing, so the page still opens."""
+def extract_or_nothing(text: str, region: str | None, where: str) -> list[Indicator]:
+    """What extract() finds, for callers that must answer anyway (the checker, a tip page,
+    the scoring bonus): an extraction bug is logged by its kind, never the text, and finds
+    nothing. The triage job calls extract() itself, so that a bug is retried and shown."""
     try:
         return extract(text, region)
-    except Exception as error:  # noqa: BLE001 - the page must open; the kind is logged
-        log.error("indicator extraction failed on a tip page: %s", type(error).__name__)
+    except Exception as error:  # noqa: BLE001 - the caller must answer; the kind is logged
+        log.error("indicator extraction failed %s: %s", where, type(error).__name__)
         return []
 
 

@@ -31,7 +31,6 @@ context; urgent reasons carry weight 10 but do not add to the value.
 from __future__ import annotations
 
 import functools
-import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from typing import Any
 
 from portal.categories import CATEGORIES
 from portal.languages import LIKELY_COUNTRY, normalize_lang
-from portal.triage.indicators import PAYMENT_KINDS, Indicator, extract
+from portal.triage.indicators import PAYMENT_KINDS, Indicator, extract_or_nothing
 from portal.triage.rules import (
     PreparedText,
     RuleHit,
@@ -50,9 +49,6 @@ from portal.triage.rules import (
     match_rules,
     prepare,
 )
-
-log = logging.getLogger(__name__)
-
 
 PRIORITIES = ("urgent", "high", "normal", "low")
 
@@ -214,11 +210,7 @@ def _found(
         return list(indicators)
     if not text.strip():
         return []
-    try:
-        return extract(text, country)
-    except Exception as exc:  # noqa: BLE001 - the bonus is optional; score() never raises
-        log.warning("indicator extraction failed in scoring: %s", type(exc).__name__)
-        return []
+    return extract_or_nothing(text, country, "in scoring")  # score() never raises
 
 
 def _identifier(indicators: list[Indicator]) -> Reason | None:
@@ -231,10 +223,15 @@ def _identifier(indicators: list[Indicator]) -> Reason | None:
     )
 
 
+@functools.cache
+def _company_holder() -> re.Pattern[str]:
+    return re.compile(_settings()["company_holder"], re.IGNORECASE)
+
+
 def personal_payments(indicators: Iterable[Indicator]) -> list[Indicator]:
     """Payment accounts that belong to a person: e-wallets, crypto wallets, and bank accounts
     not held by a registered company (a licensed agency's company account is no sign)."""
-    company = re.compile(_settings()["company_holder"], re.IGNORECASE)
+    company = _company_holder()
     return [
         item
         for item in indicators

@@ -29,10 +29,11 @@ def published(q: str = "", limit: int = PAGE) -> list[PublicWarning]:
     query = db.select(PublicWarning).where(PublicWarning.withdrawn_at.is_(None))
     if q:
         wanted = normalise_query(q)
-        if not wanted and not payment_suffixes(q):
+        suffixes = payment_suffixes(q, wanted)
+        if not wanted and not suffixes:
             return []
         named = db.tuple_(PublicWarning.kind, PublicWarning.value).in_(sorted(wanted))
-        if suffixes := payment_suffixes(q):
+        if suffixes:
             # A typed account number finds the warning about that bank account or e-wallet.
             named = db.or_(
                 named,
