@@ -39,7 +39,6 @@ MAX_CHARS = 20_000
 PAY_PERSONAL = "pay_personal_account"
 
 
-
 @dataclass(frozen=True)
 class Flag:
     """One warning sign found: its reference id, weight, title and explanation in ``lang``."""
@@ -89,7 +88,7 @@ def check(text: str, lang: str = "en", country: str | None = None) -> CheckResul
     hits = match_job_offer(body, lang=lang, country=code) if body.strip() else []
     region = phone_region(code, lang)
     indicators = extract_or_nothing(body, region, "in the checker") if body.strip() else []
-    hits = [*hits, *_personal_account(hits, indicators)]
+    hits = [*hits, *_personal_account(body, hits, indicators)]
     risk, flag_hits, note_ids = _assess(hits, code)
     with explanations.in_language(lang):
         flags = [_flag(hit) for hit in flag_hits]
@@ -108,7 +107,9 @@ def find_matching_warnings(indicators: Sequence[Indicator]) -> list[PublicWarnin
     return list(find_published_by_indicators([(i.kind, i.value) for i in indicators]))
 
 
-def _personal_account(hits: Sequence[RuleHit], indicators: Sequence[Indicator]) -> list[RuleHit]:
+def _personal_account(
+    body: str, hits: Sequence[RuleHit], indicators: Sequence[Indicator]
+) -> list[RuleHit]:
     """The offer names a personal bank account, e-wallet or crypto wallet to pay into
     (reference: PAY_PERSONAL; ``upfront_fee`` weighs 3 with a personal account, so with a
     fee already found this adds 1, and on its own it is a strong sign of 2)."""
@@ -116,7 +117,10 @@ def _personal_account(hits: Sequence[RuleHit], indicators: Sequence[Indicator]) 
     if not accounts:
         return []
     with_fee = any(hit.rule_id == "upfront_fee" for hit in hits)
-    snippet = ", ".join(item.value for item in accounts[:3])
+    # The accounts as the offer writes them ("BCA 873 012 3456"), not their stored form.
+    snippet = ", ".join(
+        body[item.span[0] : item.span[1]] if item.span else item.value for item in accounts[:3]
+    )
     return [RuleHit(PAY_PERSONAL, 1.0 if with_fee else 2.0, "", snippet, "flag")]
 
 

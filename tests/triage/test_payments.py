@@ -197,3 +197,9 @@ def test_the_checker_warns_about_paying_a_personal_account():
     assert with_fee.risk in ("medium", "high")
     company = check("Processing fee to BCA 8730123456 a.n. PT Maju Jaya", "en", "ID")
     assert "pay_personal_account" not in {flag.id for flag in company.flags}
+
+
+def test_the_checker_quotes_the_accounts_as_the_offer_writes_them():
+    result = check("Bayar dulu ke BCA 873 012 3456 atau DANA 0812-9988-7766", "id", "ID")
+    flag = next(flag for flag in result.flags if flag.id == "pay_personal_account")
+    assert flag.snippet == "BCA 873 012 3456, DANA 0812-9988-7766"  # not "BCA:8730123456"
