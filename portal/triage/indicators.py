@@ -168,9 +168,9 @@ def payment_countries(indicators: Iterable[Indicator]) -> list[str]:
 
 
 def extract_or_nothing(text: str, region: str | None, where: str) -> list[Indicator]:
-    """What extract() finds, for callers that must answer anyway (the checker, a tip page,
-    the scoring bonus): an extraction bug is logged by its kind, never the text, and finds
-    nothing. The triage job calls extract() itself, so that a bug is retried and shown."""
+    """What extract() finds, for callers that must answer anyway (the checker, a tip page):
+    an extraction bug is logged by its kind, never the text, and finds nothing. The triage
+    job calls extract() itself, so that a bug is retried and shown."""
     try:
         return extract(text, region)
     except Exception as error:  # noqa: BLE001 - the caller must answer; the kind is logged

@@ -31,6 +31,7 @@ context; urgent reasons carry weight 10 but do not add to the value.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from typing import Any
 
 from portal.categories import CATEGORIES
 from portal.languages import LIKELY_COUNTRY, normalize_lang
-from portal.triage.indicators import PAYMENT_KINDS, Indicator, extract_or_nothing
+from portal.triage.indicators import PAYMENT_KINDS, Indicator, extract
 from portal.triage.rules import (
     PreparedText,
     RuleHit,
@@ -49,6 +50,9 @@ from portal.triage.rules import (
     match_rules,
     prepare,
 )
+
+log = logging.getLogger(__name__)
+
 
 PRIORITIES = ("urgent", "high", "normal", "low")
 
@@ -210,7 +214,11 @@ def _found(
         return list(indicators)
     if not text.strip():
         return []
-    return extract_or_nothing(text, country, "in scoring")  # score() never raises
+    try:
+        return extract(text, country)
+    except Exception as exc:  # noqa: BLE001 - the bonus is optional; score() never raises
+        log.warning("indicator extraction failed in scoring: %s", type(exc).__name__)
+        return []
 
 
 def _identifier(indicators: list[Indicator]) -> Reason | None:
