@@ -146,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.staff.auth import routes as staff_auth
     from portal.staff.dashboard import routes as staff_dashboard
     from portal.staff.exports import routes as staff_exports
+    from portal.staff.organisations import routes as staff_orgs
     from portal.staff.queue import routes as staff_queue
     from portal.staff.warnings import routes as staff_warnings
 
@@ -164,6 +165,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_dashboard.bp)
     app.register_blueprint(staff_admin.bp)
     app.register_blueprint(staff_exports.bp)
+    app.register_blueprint(staff_orgs.bp)
     access.init_app(app)
 
 
@@ -173,12 +175,14 @@ def _register_cli(app: Flask) -> None:
     from portal.directory.cli import support_cli
     from portal.jobs.cli import triage_cli
     from portal.ops_cli import ops_cli
+    from portal.organisations.cli import org_cli
 
     app.cli.add_command(triage_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(support_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(ops_cli)
+    app.cli.add_command(org_cli)
 
 
 def _configure_logging(env: str) -> None:

@@ -1,17 +1,37 @@
-"""`flask --app portal demo load`: a few realistic tips so a new install has something to show.
+"""`flask --app portal demo load`: a few realistic tips, three organisations and one
+account in each, so a new install shows both sides: what reporters see and what staff do.
 
-Idempotent: each demo tip comes from a fixed form token, so loading twice changes
-nothing. Refused in production.
+Idempotent: each demo tip comes from a fixed form token, each organisation and account
+from a fixed name, so loading twice changes nothing. Refused in production, and so is
+`flask demo code`.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+
 import click
+import pyotp
 from flask.cli import AppGroup
 
+from portal.accounts import services as accounts
 from portal.config import current_settings
 from portal.extensions import db
-from portal.models import Author, Message, Tip, TipStatus
+from portal.models import (
+    Author,
+    Message,
+    OrgKind,
+    Referral,
+    ReferralMode,
+    StaffUser,
+    Tip,
+    TipStatus,
+    Tlp,
+)
+from portal.organisations import referrals
+from portal.organisations import services as organisations
 from portal.tips import receipts
 from portal.tips.services import NewTip, submit_tip
 
@@ -85,12 +105,62 @@ DEMO_TIPS: list[tuple[str, NewTip]] = [
 
 DEMO_REPLY = "Terima kasih. Bisakah Anda mengirim tangkapan layar dari unggahan itu?"
 
+# Two partner organisations beside the coordinator: a drug agency and an embassy.
+DEMO_ORGS = [
+    organisations.OrgFields(
+        slug="bnn",
+        name="Badan Narkotika Nasional",
+        name_en="National Narcotics Board (demo)",
+        kind=OrgKind.LAW_ENFORCEMENT,
+        country="ID",
+        categories=("drugs",),
+        countries=("ID",),
+        languages=("id", "en"),
+    ),
+    organisations.OrgFields(
+        slug="vn-embassy-kh",
+        name="Đại sứ quán Việt Nam tại Campuchia",
+        name_en="Embassy of Viet Nam in Cambodia (demo)",
+        kind=OrgKind.EMBASSY,
+        country="VN",
+        categories=("job-offer", "other"),
+        countries=("VN", "KH"),
+        languages=("vi", "en"),
+        name_public=True,
+    ),
+]
+# username, role, organisation slug (None: the coordinator), console language
+DEMO_ACCOUNTS = [
+    ("demo-coordinator", "admin", None, "en"),
+    ("demo-bnn", "supervisor", "bnn", "id"),
+    ("demo-embassy", "analyst", "vn-embassy-kh", "vi"),
+]
+# Which demo tip each partner already has: the drug tip accepted by the drug agency, the
+# Vietnamese job offer waiting for the embassy's answer.
+DEMO_REFERRALS = [
+    ("demo-drugs-0000000000000000000001", "bnn", True),
+    ("demo-joboffer-000000000000000000002", "vn-embassy-kh", False),
+]
+
+
+def _refuse_in_production() -> None:
+    if current_settings().is_production:
+        raise click.ClickException("demo data and demo accounts are never made in production")
+
+
+def demo_password(username: str) -> str:
+    """A demo account's password: derived from this install's secret key, so it is the same
+    on every `make run` here and known to no other install."""
+    digest = hmac.new(
+        current_settings().secret_key.encode(), f"demo-password:{username}".encode(), hashlib.sha256
+    ).digest()
+    return "demo-" + base64.b32encode(digest).decode()[:16].lower()
+
 
 @demo_cli.command("load")
 def load_command() -> None:
-    """Create the demo tips (once) and print their receipt codes."""
-    if current_settings().is_production:
-        raise click.ClickException("demo data is never loaded in production")
+    """Create the demo tips, organisations and accounts (once) and print how to use them."""
+    _refuse_in_production()
     secret = current_settings().secret_key
     for token, new in DEMO_TIPS:
         receipt = submit_tip(new, token)
@@ -102,3 +172,77 @@ def load_command() -> None:
         code = receipts.grouped(receipts.receipt_for_token(token, secret))
         state = "exists" if receipt.duplicate else "created"
         click.echo(f"{new.category:<10} tip {receipt.tip_id:<4} {state:<8} receipt {code}")
+    _load_organisations()
+    db.session.commit()
+    _print_sign_in()
+
+
+def _load_organisations() -> None:
+    organisations.ensure_coordinator()
+    for fields in DEMO_ORGS:
+        if organisations.by_slug(fields.slug) is None:
+            organisations.create(fields)
+    for username, role, slug, language in DEMO_ACCOUNTS:
+        if db.session.scalar(db.select(StaffUser.id).where(StaffUser.username == username)):
+            continue
+        org = organisations.by_slug(slug) if slug else organisations.ensure_coordinator()
+        assert org is not None
+        account = accounts.create_account(username, role, language, org.id)
+        user = account.user
+        accounts.complete_setup(user, demo_password(username), pyotp.TOTP(user.totp_secret).now())
+        user.totp_last_counter = 0  # the code used here must not block the first sign-in
+    coordinator = db.session.scalar(
+        db.select(StaffUser).where(StaffUser.username == DEMO_ACCOUNTS[0][0])
+    )
+    for token, slug, accepted in DEMO_REFERRALS:
+        tip = db.session.scalar(
+            db.select(Tip).where(Tip.submission_key == receipts.submission_key(token))
+        )
+        org = organisations.by_slug(slug)
+        if tip is None or org is None or coordinator is None:
+            continue
+        if db.session.scalar(
+            db.select(Referral.id).where(
+                Referral.tip_id == tip.id, Referral.to_org_id == org.id
+            )
+        ):
+            continue
+        referral = referrals.refer(
+            tip,
+            coordinator,
+            org,
+            reason="Demo: this tip is for you.",
+            tlp=Tlp.AMBER,
+            mode=ReferralMode.SHARE,
+        )
+        if accepted:
+            member = db.session.scalar(
+                db.select(StaffUser).where(StaffUser.organisation_id == org.id)
+            )
+            if member is not None:
+                referrals.answer(referral, member, accept=True, reason="")
+
+
+def _print_sign_in() -> None:
+    base = current_settings().public_base_url.rstrip("/")
+    click.echo("")
+    click.echo(f"Staff console: {base}/staff/login  (development only: demo accounts)")
+    for username, role, slug, _language in DEMO_ACCOUNTS:
+        org = slug or organisations.ensure_coordinator().slug
+        click.echo(
+            f"  {username:<17} password {demo_password(username)}  ({role}, {org})"
+        )
+    click.echo("  Code for the second step: .venv/bin/flask --app portal demo code USERNAME")
+
+
+@demo_cli.command("code")
+@click.argument("username")
+def code_command(username: str) -> None:
+    """Print the current sign-in code of a demo account (development only)."""
+    _refuse_in_production()
+    if username not in {name for name, *_rest in DEMO_ACCOUNTS}:
+        raise click.ClickException(f"{username} is not a demo account")
+    user = db.session.scalar(db.select(StaffUser).where(StaffUser.username == username))
+    if user is None:
+        raise click.ClickException("no such account yet: run `flask --app portal demo load`")
+    click.echo(pyotp.TOTP(user.totp_secret).now())

@@ -21,8 +21,12 @@ class AdminRefused(ValueError):
 
 
 
-def list_accounts() -> list[StaffUser]:
-    return list(db.session.scalars(select(StaffUser).order_by(StaffUser.username)))
+def list_accounts(org_id: int | None = None) -> list[StaffUser]:
+    """Every account, or one organisation's."""
+    query = select(StaffUser).order_by(StaffUser.organisation_id, StaffUser.username)
+    if org_id is not None:
+        query = query.where(StaffUser.organisation_id == org_id)
+    return list(db.session.scalars(query))
 
 
 def setup_link(base_url: str, setup_path: str) -> str:
@@ -30,10 +34,15 @@ def setup_link(base_url: str, setup_path: str) -> str:
     return base_url.rstrip("/") + setup_path
 
 
-def create_account(admin: StaffUser, username: str, role: str, language: str) -> accounts.NewAccount:
-    """A new account waiting for its owner to finish setup."""
+def create_account(
+    admin: StaffUser, username: str, role: str, language: str, organisation_id: int | None = None
+) -> accounts.NewAccount:
+    """A new account waiting for its owner to finish setup, in the administrator's
+    organisation unless another is given (the caller checks that it may)."""
     try:
-        account = accounts.create_account(username, role, language)
+        account = accounts.create_account(
+            username, role, language, organisation_id or admin.organisation_id
+        )
     except accounts.AccountError as refused:
         raise AdminRefused(refused.code) from None
     audit(
@@ -43,6 +52,7 @@ def create_account(admin: StaffUser, username: str, role: str, language: str) ->
         account=account.user.username,
         role=role,
         language=language,
+        other_org_id=account.user.organisation_id,
     )
     return account
 

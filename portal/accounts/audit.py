@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from portal.extensions import db
 from portal.models import AuditEvent, StaffUser, row_id
@@ -17,9 +17,19 @@ PAGE_SIZE = 50
 
 
 def audit(
-    user: StaffUser | None, action: str, tip_id: int | None = None, summary: str = "", **detail: Any
+    user: StaffUser | None,
+    action: str,
+    tip_id: int | None = None,
+    summary: str = "",
+    *,
+    org_id: int | None = None,
+    other_org_id: int | None = None,
+    **detail: Any,
 ) -> None:
-    """Append one line to the audit log for `user` (None: a command-line or system action)."""
+    """Append one line to the audit log for `user` (None: a command-line or system action).
+
+    The line belongs to the actor's organisation (`org_id` for a system action) and, for a
+    step between two organisations, to `other_org_id` too."""
     db.session.add(
         AuditEvent(
             staff_user_id=user.id if user else None,
@@ -28,6 +38,8 @@ def audit(
             tip_id=tip_id,
             summary=summary,
             detail=detail,
+            organisation_id=user.organisation_id if user else org_id,
+            other_org_id=other_org_id,
         )
     )
 
@@ -69,8 +81,12 @@ def _start_of(day: str) -> datetime:
     return datetime.combine(date.fromisoformat(day), time.min, tzinfo=UTC)
 
 
-def _audit_query(filters: AuditFilters) -> Select[Any]:
+def _audit_query(filters: AuditFilters, org_id: int | None = None) -> Select[Any]:
     query = select(AuditEvent)
+    if org_id is not None:  # an organisation's log: its own lines and those addressed to it
+        query = query.where(
+            or_(AuditEvent.organisation_id == org_id, AuditEvent.other_org_id == org_id)
+        )
     if filters.username:
         name = filters.username.lower()
         # The account id is indexed; the stored name is the fallback for "-" and old names.
@@ -91,9 +107,12 @@ def _audit_query(filters: AuditFilters) -> Select[Any]:
     return query
 
 
-def audit_page(filters: AuditFilters, before: str = "") -> tuple[list[AuditEvent], int | None]:
-    """One page of events, newest first, and the id to continue from (None on the last page)."""
-    query = _audit_query(filters)
+def audit_page(
+    filters: AuditFilters, before: str = "", org_id: int | None = None
+) -> tuple[list[AuditEvent], int | None]:
+    """One page of events, newest first, and the id to continue from (None on the last page).
+    `org_id`: only that organisation's log (None: the whole log, for the coordinator)."""
+    query = _audit_query(filters, org_id)
     if before:
         if row_id(before) is None:
             raise BadFilter("before")

@@ -8,7 +8,9 @@ from flask.cli import AppGroup
 from portal.accounts import services
 from portal.config import current_settings
 from portal.extensions import db
+from portal.i18n import LOCALES
 from portal.models.staff import Role, StaffUser
+from portal.organisations import services as organisations
 
 staff_cli = AppGroup("staff", help="Manage staff accounts.")
 
@@ -17,18 +19,24 @@ def _print_setup(account: services.NewAccount) -> None:
     base = current_settings().public_base_url.rstrip("/")
     click.echo(f"One-time setup link (valid {services.SETUP_HOURS} hours, use it once):")
     click.echo(f"  {base}/staff/setup/{account.setup_token}")
-    click.echo("TOTP enrolment URI (the setup page also shows it as a QR code):")
+    click.echo("TOTP enrolment URI, for provisioning (the setup page offers the person a fresh one):")
     click.echo(f"  {account.totp_uri}")
 
 
 @staff_cli.command("create")
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--language", type=click.Choice(["id", "en", "vi"]), default="en")
-def create_command(username: str, role: str, language: str) -> None:
+@click.option("--language", type=click.Choice(list(LOCALES)), default="en")
+@click.option(
+    "--org", "org_slug", default="", help="The organisation's slug (default: the coordinator)."
+)
+def create_command(username: str, role: str, language: str, org_slug: str) -> None:
     """Create an account and print its one-time setup link and TOTP URI."""
+    org = organisations.by_slug(org_slug) if org_slug else organisations.ensure_coordinator()
+    if org is None:
+        raise click.ClickException(f"no organisation {org_slug!r}: see `flask org list`")
     try:
-        account = services.create_account(username, role, language)
+        account = services.create_account(username, role, language, org.id)
     except services.AccountError as refused:
         raise click.ClickException(
             {
@@ -37,7 +45,7 @@ def create_command(username: str, role: str, language: str) -> None:
             }[refused.code]
         ) from None
     db.session.commit()
-    click.echo(f"Created {account.user.username} ({role}).")
+    click.echo(f"Created {account.user.username} ({role}, {org.slug}).")
     _print_setup(account)
 
 

@@ -25,6 +25,7 @@ from portal.config import Argon2Params, current_settings
 from portal.extensions import db
 from portal.models import as_utc, utcnow
 from portal.models.staff import Role, StaffUser
+from portal.organisations.services import ensure_coordinator
 
 ISSUER = "Waspada"
 SETUP_HOURS = 24
@@ -83,8 +84,11 @@ def totp_uri(user: StaffUser, secret: str = "") -> str:
     )
 
 
-def create_account(username: str, role: str, language: str = "en") -> NewAccount:
-    """A new, inactive-until-setup account with a one-time setup token and a TOTP secret."""
+def create_account(
+    username: str, role: str, language: str = "en", organisation_id: int | None = None
+) -> NewAccount:
+    """A new, inactive-until-setup account with a one-time setup token and a TOTP secret,
+    in the given organisation (the coordinator when None)."""
     username = username.strip().lower()
     if not USERNAME.fullmatch(username):
         raise AccountError("bad_username")
@@ -96,6 +100,7 @@ def create_account(username: str, role: str, language: str = "en") -> NewAccount
         username=username,
         role=role,
         language=language,
+        organisation_id=organisation_id or ensure_coordinator().id,
         totp_secret=pyotp.random_base32(),
         setup_token_hash=_token_hash(token),
         setup_expires_at=utcnow() + timedelta(hours=SETUP_HOURS),

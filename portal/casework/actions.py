@@ -103,7 +103,9 @@ def add_note(tip: Tip, user: StaffUser, body: str) -> Note:
     text = clean_text(body, TEXT_MAX)
     if not text:
         raise ActionRefused("empty")
-    note = Note(tip_id=tip.id, staff_user_id=user.id, body=text)
+    note = Note(
+        tip_id=tip.id, staff_user_id=user.id, organisation_id=user.organisation_id, body=text
+    )
     db.session.add(note)
     audit(user, "add_note", tip.id)
     return note

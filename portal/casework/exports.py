@@ -122,14 +122,18 @@ def describe(filters: QueueFilters) -> str:
     return urlencode(filters.as_args()) or "all"
 
 
-def staff_names() -> dict[int, str]:
-    """Usernames by id (a small table), for the assignee column and the filter form."""
-    return dict(db.session.execute(select(StaffUser.id, StaffUser.username)).all())
+def staff_names(org_id: int | None = None) -> dict[int, str]:
+    """Usernames by id (a small table), for the assignee column and the filter form; only
+    one organisation's people when `org_id` is given."""
+    query = select(StaffUser.id, StaffUser.username)
+    if org_id is not None:
+        query = query.where(StaffUser.organisation_id == org_id)
+    return dict(db.session.execute(query).all())
 
 
-def count_tips(filters: QueueFilters, me_id: int | None) -> int:
+def count_tips(filters: QueueFilters, me_id: int | None, org_id: int | None = None) -> int:
     """How many tips match the filters."""
-    matching = filtered(filters, me_id).with_only_columns(Tip.id).subquery()
+    matching = filtered(filters, me_id, org_id=org_id).with_only_columns(Tip.id).subquery()
     return db.session.scalar(select(func.count()).select_from(matching)) or 0
 
 
@@ -142,7 +146,7 @@ def neutralise_formula(cell: str) -> str:
 
 
 def tips_csv(
-    filters: QueueFilters, me_id: int | None, batch_size: int = BATCH_SIZE
+    filters: QueueFilters, me_id: int | None, batch_size: int = BATCH_SIZE, org_id: int | None = None
 ) -> Iterator[str]:
     """The matching tips as CSV text, in chunks: a byte order mark and a header, then one
     chunk per batch. The mark lets Excel read Vietnamese or Thai as UTF-8."""
@@ -151,8 +155,8 @@ def tips_csv(
     buffer.write("\ufeff")
     writer.writerow(CSV_COLUMNS)
     yield _drain(buffer)
-    staff = staff_names()
-    for rows in _tip_batches(filters, me_id, batch_size):
+    staff = staff_names(org_id)
+    for rows in _tip_batches(filters, me_id, batch_size, org_id):
         indicators = _indicators_of([row.id for row in rows])
         for row in rows:
             cells = _csv_cells(row, staff.get(row.assignee_id, ""), indicators.get(row.id, []))
@@ -168,12 +172,12 @@ def _drain(buffer: io.StringIO) -> str:
 
 
 def _tip_batches(
-    filters: QueueFilters, me_id: int | None, batch_size: int
+    filters: QueueFilters, me_id: int | None, batch_size: int, org_id: int | None
 ) -> Iterator[Sequence[Any]]:
     """Keyset batches by id: each is a short query, so no cursor stays open while a slow
     client downloads."""
     query = (
-        filtered(filters, me_id).with_only_columns(*_TIP_COLUMNS).order_by(Tip.id).limit(batch_size)
+        filtered(filters, me_id, org_id=org_id).with_only_columns(*_TIP_COLUMNS).order_by(Tip.id).limit(batch_size)
     )
     last_id = 0
     while True:
@@ -237,9 +241,9 @@ def _iso_utc(moment: datetime) -> str:
 # --- STIX 2.1 ----------------------------------------------------------------------------
 
 
-def count_indicators(filters: QueueFilters, me_id: int | None) -> int:
+def count_indicators(filters: QueueFilters, me_id: int | None, org_id: int | None = None) -> int:
     """How many distinct indicators the matching tips mention (those STIX can express)."""
-    tips = _matching_tip_ids(filters, me_id)
+    tips = _matching_tip_ids(filters, me_id, org_id)
     return (
         db.session.scalar(
             select(func.count(distinct(TipIndicator.indicator_id)))
@@ -282,6 +286,7 @@ def stix_bundle(
     me_id: int | None,
     batch_size: int = BATCH_SIZE,
     now: datetime | None = None,
+    org_id: int | None = None,
 ) -> Iterator[str]:
     """A STIX 2.1 bundle as JSON text, in chunks: the producer identity, the TLP:AMBER
     marking, then one indicator per distinct indicator of the matching tips.
@@ -292,20 +297,20 @@ def stix_bundle(
     now = _utc(now or utcnow())
     yield f'{{"type": "bundle", "id": "bundle--{uuid.uuid4()}", "objects": ['
     yield PRODUCER.serialize() + ", " + stix2.TLP_AMBER.serialize()
-    for batch in _indicator_batches(filters, me_id, batch_size):
+    for batch in _indicator_batches(filters, me_id, batch_size, org_id):
         yield "".join(", " + _stix_object(*entry, now).serialize() for entry in batch)
     yield "]}\n"
 
 
-def _matching_tip_ids(filters: QueueFilters, me_id: int | None) -> Any:
-    return filtered(filters, me_id).with_only_columns(Tip.id, Tip.category).subquery()
+def _matching_tip_ids(filters: QueueFilters, me_id: int | None, org_id: int | None) -> Any:
+    return filtered(filters, me_id, org_id=org_id).with_only_columns(Tip.id, Tip.category).subquery()
 
 
 def _indicator_batches(
-    filters: QueueFilters, me_id: int | None, batch_size: int
+    filters: QueueFilters, me_id: int | None, batch_size: int, org_id: int | None
 ) -> Iterator[list[tuple[str, str, datetime, dict[str, int]]]]:
     """(kind, value, first seen, tips mentioning it by category), keyset-batched by id."""
-    tips = _matching_tip_ids(filters, me_id)
+    tips = _matching_tip_ids(filters, me_id, org_id)
     mentioned = (
         select(TipIndicator.indicator_id)
         .join(tips, tips.c.id == TipIndicator.tip_id)

@@ -28,6 +28,7 @@ from portal.models import (
     Category,
     Indicator,
     Tip,
+    TipAccess,
     TipIndicator,
     TipStatus,
     row_id,
@@ -98,9 +99,14 @@ class QueueFilters:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
 
 
-def filtered(filters: QueueFilters, me: int | None, *, few_hits: bool = True) -> Select:
-    """SELECT tips matching the filters (no order, no limit)."""
+def filtered(
+    filters: QueueFilters, me: int | None, *, few_hits: bool = True, org_id: int | None = None
+) -> Select:
+    """SELECT tips matching the filters (no order, no limit) among those organisation
+    `org_id` may see (None: the coordinator, every tip)."""
     query = select(Tip)
+    if org_id is not None:
+        query = query.join(TipAccess, and_(TipAccess.tip_id == Tip.id, TipAccess.org_id == org_id))
     if filters.category:
         query = query.where(Tip.category == filters.category)
     if filters.country:
@@ -229,31 +235,44 @@ def decode_cursor(cursor: str) -> tuple[int, datetime, int]:
 
 
 def queue_page(
-    filters: QueueFilters, me: int | None, after: str = "", limit: int = PAGE_SIZE
+    filters: QueueFilters,
+    me: int | None,
+    after: str = "",
+    limit: int = PAGE_SIZE,
+    *,
+    org_id: int | None = None,
 ) -> tuple[list[Tip], str | None]:
-    """One page of the ranked queue (priority, score, age) and the cursor for the next."""
+    """One page of the ranked queue (priority, score, age) and the cursor for the next.
+
+    An organisation's queue is read in the order of its own access index (the sort key is
+    copied there), so it is one range scan however many tips others hold."""
     few = has_few_hits(filters.q) if filters.q else True
-    query = filtered(filters, me, few_hits=few).order_by(Tip.queue_rank, Tip.created_at, Tip.id)
+    query = filtered(filters, me, few_hits=few, org_id=org_id)
+    keys = (
+        (TipAccess.queue_rank, TipAccess.created_at, TipAccess.tip_id)
+        if org_id is not None
+        else (Tip.queue_rank, Tip.created_at, Tip.id)
+    )
+    query = query.order_by(*keys)
     if after:
         rank, created, tip_id = decode_cursor(after)
+        rank_col, created_col, id_col = keys
         if db.session.get_bind().dialect.name == "sqlite":
             created = created.replace(tzinfo=None) if created.tzinfo else created
             query = query.where(
                 or_(
-                    Tip.queue_rank > rank,
+                    rank_col > rank,
                     and_(
-                        Tip.queue_rank == rank,
+                        rank_col == rank,
                         or_(
-                            Tip.created_at > created,
-                            and_(Tip.created_at == created, Tip.id > tip_id),
+                            created_col > created,
+                            and_(created_col == created, id_col > tip_id),
                         ),
                     ),
                 )
             )
         else:
-            query = query.where(
-                tuple_(Tip.queue_rank, Tip.created_at, Tip.id) > tuple_(rank, created, tip_id)
-            )
+            query = query.where(tuple_(*keys) > tuple_(rank, created, tip_id))
     rows = list(db.session.scalars(query.limit(limit + 1)))
     cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], cursor

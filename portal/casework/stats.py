@@ -15,6 +15,7 @@ from sqlalchemy import Date, cast, extract, func, literal_column, select, type_c
 
 from portal.extensions import db
 from portal.models import Category, Tip, TipStatus, utcnow
+from portal.organisations.access import visible_clause
 
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
@@ -47,25 +48,32 @@ class Dashboard:
     review: ReviewTimes
 
 
-def dashboard(days: int = DEFAULT_PERIOD, now: datetime | None = None) -> Dashboard:
-    """The figures for the last `days` calendar days (today included, UTC)."""
+def dashboard(
+    days: int = DEFAULT_PERIOD, now: datetime | None = None, org_id: int | None = None
+) -> Dashboard:
+    """The figures for the last `days` calendar days (today included, UTC), over the tips
+    organisation `org_id` may see (None: every tip)."""
     if days not in PERIODS:
         raise ValueError(days)
     today = (now or utcnow()).astimezone(UTC).date()
     since = _midnight(today - timedelta(days=days - 1))
-    review = _review_times(since)
+    scope = visible_clause(org_id)
+    scoped = [] if scope is None else [scope]
+    review = _review_times(since, scoped)
     return Dashboard(
         days=days,
         since=since,
         total=review.reviewed + review.not_reviewed,
-        by_category=_in_order(_count_by(Tip.category, since), [c.value for c in Category]),
+        by_category=_in_order(
+            _count_by(Tip.category, since, scoped), [c.value for c in Category]
+        ),
         by_country=sorted(
-            _count_by(Tip.country, since).items(),
+            _count_by(Tip.country, since, scoped).items(),
             key=lambda item: (item[0] is None, -item[1], item[0] or ""),
         ),
-        by_status=_in_order(_count_by(Tip.status, since), [s.value for s in TipStatus]),
-        per_day=_per_day(today),
-        per_week=_per_week(today),
+        by_status=_in_order(_count_by(Tip.status, since, scoped), [s.value for s in TipStatus]),
+        per_day=_per_day(today, scoped),
+        per_week=_per_week(today, scoped),
         review=review,
     )
 
@@ -86,9 +94,9 @@ def date_bucket(column: Any, unit: Literal["day", "week"]) -> Any:
     return type_coerce(func.date(column), Date)
 
 
-def _count_by(column: Any, since: datetime) -> dict[Any, int]:
+def _count_by(column: Any, since: datetime, scoped: list[Any]) -> dict[Any, int]:
     rows = db.session.execute(
-        select(column, func.count()).where(Tip.created_at >= since).group_by(column)
+        select(column, func.count()).where(Tip.created_at >= since, *scoped).group_by(column)
     )
     return {key: count for key, count in rows}
 
@@ -99,40 +107,46 @@ def _in_order(counts: dict[str, int], known: list[str]) -> list[tuple[str, int]]
     return [(key, counts.get(key, 0)) for key in [*known, *extra]]
 
 
-def _per_day(today: date) -> list[tuple[date, int]]:
+def _per_day(today: date, scoped: list[Any]) -> list[tuple[date, int]]:
     first = today - timedelta(days=DAILY_DAYS - 1)
-    counts = _count_buckets("day", _midnight(first))
+    counts = _count_buckets("day", _midnight(first), scoped)
     return [(day, counts.get(day, 0)) for day in _dates(first, today, step=1)]
 
 
-def _per_week(today: date) -> list[tuple[date, int]]:
+def _per_week(today: date, scoped: list[Any]) -> list[tuple[date, int]]:
     this_monday = today - timedelta(days=today.weekday())
     first = this_monday - timedelta(weeks=WEEKLY_WEEKS - 1)
-    counts = _count_buckets("week", _midnight(first))
+    counts = _count_buckets("week", _midnight(first), scoped)
     return [(monday, counts.get(monday, 0)) for monday in _dates(first, this_monday, step=7)]
 
 
-def _count_buckets(unit: Literal["day", "week"], since: datetime) -> dict[date, int]:
+def _count_buckets(
+    unit: Literal["day", "week"], since: datetime, scoped: list[Any]
+) -> dict[date, int]:
     bucket = date_bucket(Tip.created_at, unit)
     rows = db.session.execute(
-        select(bucket, func.count()).where(Tip.created_at >= since).group_by(bucket)
+        select(bucket, func.count()).where(Tip.created_at >= since, *scoped).group_by(bucket)
     )
     return {day: count for day, count in rows}
 
 
-def _review_times(since: datetime) -> ReviewTimes:
+def _review_times(since: datetime, scoped: list[Any]) -> ReviewTimes:
     total, reviewed = db.session.execute(
-        select(func.count(), func.count(Tip.first_reviewed_at)).where(Tip.created_at >= since)
+        select(func.count(), func.count(Tip.first_reviewed_at)).where(
+            Tip.created_at >= since, *scoped
+        )
     ).one()
     return ReviewTimes(
         reviewed=reviewed,
         not_reviewed=total - reviewed,
-        median_seconds=_review_percentile(since, reviewed, 0.5),
-        p90_seconds=_review_percentile(since, reviewed, 0.9),
+        median_seconds=_review_percentile(since, scoped, reviewed, 0.5),
+        p90_seconds=_review_percentile(since, scoped, reviewed, 0.9),
     )
 
 
-def _review_percentile(since: datetime, count: int, fraction: float) -> float | None:
+def _review_percentile(
+    since: datetime, scoped: list[Any], count: int, fraction: float
+) -> float | None:
     """Linear interpolation between the two nearest ranks, as PostgreSQL's percentile_cont.
 
     SQLite has no percentile function, so both databases sort and read two rows at the
@@ -145,7 +159,7 @@ def _review_percentile(since: datetime, count: int, fraction: float) -> float | 
     seconds = _review_seconds()
     values = db.session.scalars(
         select(seconds)
-        .where(Tip.created_at >= since, Tip.first_reviewed_at.is_not(None))
+        .where(Tip.created_at >= since, Tip.first_reviewed_at.is_not(None), *scoped)
         .order_by(seconds)
         .offset(low)
         .limit(2)

@@ -19,6 +19,7 @@ from portal.directory.loader import current_services
 from portal.extensions import db
 from portal.jobs import store
 from portal.models import PRIORITY_RANK, Tip, TriageState, queue_rank_for, utcnow
+from portal.organisations import referrals
 from portal.triage.indicators import extract, payment_countries
 from portal.triage.routing import suggest_routes
 from portal.triage.scoring import phone_region, score
@@ -73,7 +74,12 @@ def triage_tip(tip_id: int) -> str:
         db.session.rollback()
         return "already done"
     try:
-        save_results(tip_id, _run_pipeline(TipView(*fields)), attempts + 1)
+        results = _run_pipeline(TipView(*fields))
+        save_results(tip_id, results, attempts + 1)
+        # The organisations that see the tip keep its queue position; the coordinator's
+        # standing rules refer it (each firing goes on the tip's history).
+        referrals.sync_queue_rank(tip_id, results["queue_rank"])
+        referrals.apply_rules(tip_id)
         db.session.commit()
         return "done"
     except Exception as error:  # noqa: BLE001 - recorded by kind, then raised again

@@ -4,6 +4,19 @@ the metadata (for `create_all()` and Alembic); import names from here."""
 from portal.categories import Category
 from portal.models.common import MAX_ROW_ID, as_utc, row_id, utcnow
 from portal.models.directory import SupportService
+from portal.models.organisations import (
+    AccessRequest,
+    Organisation,
+    OrgKind,
+    Referral,
+    ReferralMode,
+    ReferralRule,
+    ReferralState,
+    RelayRequest,
+    RequestState,
+    TipAccess,
+    Tlp,
+)
 from portal.models.sessions import ServerSession
 from portal.models.staff import ROLE_ORDER, AuditEvent, Role, StaffUser
 from portal.models.tips import (
@@ -25,6 +38,7 @@ __all__ = [
     "MAX_ROW_ID",
     "PRIORITY_RANK",
     "ROLE_ORDER",
+    "AccessRequest",
     "Attachment",
     "AuditEvent",
     "Author",
@@ -32,6 +46,16 @@ __all__ = [
     "Indicator",
     "Message",
     "Note",
+    "OrgKind",
+    "Organisation",
+    "Referral",
+    "ReferralMode",
+    "ReferralRule",
+    "ReferralState",
+    "RelayRequest",
+    "RequestState",
+    "TipAccess",
+    "Tlp",
     "PublicWarning",
     "Role",
     "ServerSession",

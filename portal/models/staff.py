@@ -32,6 +32,8 @@ class StaffUser(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)
     role: Mapped[str] = mapped_column(String(12))
+    # Every account belongs to exactly one organisation; it sees what that one may see.
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     language: Mapped[str] = mapped_column(String(8), default="en")
     password_hash: Mapped[str | None] = mapped_column(String(200))
     totp_secret: Mapped[str] = mapped_column(String(64))
@@ -64,6 +66,10 @@ class AuditEvent(Model):
     )
     username: Mapped[str] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(60), index=True)
+    # The actor's organisation, and the other side of a referral or request: the line is
+    # in the audit log of both.
+    organisation_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    other_org_id: Mapped[int | None] = mapped_column(Integer, index=True)
     tip_id: Mapped[int | None] = mapped_column(Integer, index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     summary: Mapped[str] = mapped_column(Text, default="")

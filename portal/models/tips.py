@@ -116,6 +116,11 @@ class Tip(Model):
     )
     first_reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     has_attachments: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The organisation that holds the conversation with the reporter and the workflow
+    # (status, assignee): None is the coordinator; a transfer moves it.
+    holder_org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
@@ -165,6 +170,11 @@ class Message(Model):
     )
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A question relayed for another organisation, and the reporter's answers to it: that
+    # organisation reads these even when the thread was not shared with it.
+    relay_id: Mapped[int | None] = mapped_column(
+        ForeignKey("relay_requests.id", ondelete="SET NULL")
+    )
 
     tip: Mapped[Tip] = relationship(back_populates="messages")
 
@@ -222,7 +232,8 @@ class TipIndicator(Model):
 
 
 class Note(Model):
-    """An internal note on a tip, for staff only."""
+    """An internal note on a tip, for the staff of the writer's organisation (and the
+    coordinator) only."""
 
     __tablename__ = "notes"
 
@@ -230,6 +241,9 @@ class Note(Model):
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
     staff_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
     )
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -13,7 +13,9 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 
 from portal import sessions
 from portal.extensions import db
+from portal.models import Tip
 from portal.models.staff import Role, StaffUser
+from portal.organisations.access import Grant, organisation_of, scope_of, visible_tip
 
 IDLE_MINUTES = 20
 # However active, a session ends after a working day: a copied cookie cannot live on.
@@ -29,9 +31,10 @@ def public(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def requires(
-    role: str, *, fresh: bool = False
+    role: str, *, fresh: bool = False, coordinator: bool = False
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare the least role a view needs; `fresh` asks for a recent password + TOTP."""
+    """Declare the least role a view needs; `fresh` asks for a recent password + TOTP;
+    `coordinator`: only for members of the coordinating organisation (who run the portal)."""
     Role(role)  # fail at import time on a typo
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -42,13 +45,14 @@ def requires(
             user = current_staff()
             if user is None:
                 abort(401)
-            if not user.has_role(role):
+            if not user.has_role(role) or (coordinator and not in_coordinator(user)):
                 abort(403)
             if fresh and time.time() - session[SESSION_KEY]["auth_at"] > REAUTH_MINUTES * 60:
                 return redirect(url_for("staff_auth.reauth", next=_back_to()))
             return view(*args, **kwargs)
 
         wrapper.staff_role = role  # type: ignore[attr-defined]
+        wrapper.staff_coordinator = coordinator  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
@@ -61,6 +65,20 @@ def _back_to() -> str:
     referrer = request.referrer or ""
     path = referrer.split("://", 1)[-1].partition("/")[2]
     return f"/{path}" if path.startswith("staff/") else url_for("staff_auth.home")
+
+
+def in_coordinator(user: StaffUser) -> bool:
+    """True for members of the coordinating organisation."""
+    return scope_of(user) is None
+
+
+def tip_or_404(tip_id: int) -> tuple[Tip, Grant]:
+    """The tip and what the signed-in account's organisation may see of it; 404 for a tip
+    that is missing or not theirs alike (a 403 would tell that it exists)."""
+    found = visible_tip(tip_id, current_staff())
+    if found is None:
+        abort(404)
+    return found
 
 
 def current_staff() -> StaffUser | None:
@@ -102,6 +120,11 @@ def refresh_auth() -> None:
 def init_app(app: Flask) -> None:
     """Guard every /staff/ request before its view runs."""
 
+    @app.context_processor
+    def _staff_org() -> dict[str, Any]:
+        user = g.get("staff")
+        return {"staff_org": organisation_of(user) if user is not None else None}
+
     @app.before_request
     def _guard_staff() -> Any:
         if not request.path.startswith("/staff/") or request.endpoint is None:
@@ -117,6 +140,8 @@ def init_app(app: Flask) -> None:
             abort(401)
         role = getattr(view, "staff_role", None)
         if role is None or not user.has_role(role):
+            abort(403)
+        if getattr(view, "staff_coordinator", False) and not in_coordinator(user):
             abort(403)
         g.staff = user
         g.lang = user.language

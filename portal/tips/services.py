@@ -12,6 +12,7 @@ from portal.config import current_settings
 from portal.extensions import db
 from portal.jobs.queue import enqueue_triage_after_commit
 from portal.models import Attachment, Author, Message, Tip, utcnow
+from portal.organisations.referrals import relay_for_reply
 from portal.storage import current_storage
 from portal.tips import receipts
 from portal.tips.images import CleanImage
@@ -97,7 +98,8 @@ def find_tip_by_receipt(typed_code: str) -> Tip | None:
 def add_reporter_message(tip_id: int, body: str, images: Sequence[CleanImage] = ()) -> Message:
     """Append the reporter's reply (text and/or images) to a tip's thread."""
     tip = db.get_or_404(Tip, tip_id)
-    message = Message(tip=tip, author=Author.REPORTER, body=body)
+    # An answer to a question relayed for another organisation goes to that one too.
+    message = Message(tip=tip, author=Author.REPORTER, body=body, relay_id=relay_for_reply(tip.id))
     stored = _store_images(images)
     db.session.add(message)
     for key_, image in stored:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from portal.models import TipStatus
+from portal.models import Tip, TipStatus
+from portal.organisations.referrals import reporter_notice
 
 _WORDS: dict[str, LazyString] = {
     TipStatus.NEW: _l("We have received your report. Nobody has read it yet."),
@@ -26,3 +27,14 @@ _WORDS: dict[str, LazyString] = {
 def describe_status(status: str) -> LazyString:
     """One plain sentence for the reporter; never more detail than they need."""
     return _WORDS.get(status, _WORDS[TipStatus.NEW])
+
+
+PASSED_ON = _l("Your report was passed to an authority that can act on it.")
+
+
+def passed_on(tip: Tip) -> tuple[LazyString | None, list[str]]:
+    """If the report went to an organisation that accepted it: the sentence the reporter
+    reads, and the names of those organisations that allow reporters to see their name."""
+    passed, named = reporter_notice(tip)
+    names = [org.name if org.name_en in ("", org.name) else f"{org.name} ({org.name_en})" for org in named]
+    return (PASSED_ON if passed else None), names

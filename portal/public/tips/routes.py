@@ -26,7 +26,7 @@ from portal.sanitize import TEXT_MAX, clean_line, clean_text
 from portal.security import cacheable
 from portal.tips import receipts, services
 from portal.tips.images import CleanImage, ImageRejected, PixelBudget, reencode
-from portal.tips.status import describe_status
+from portal.tips.status import describe_status, passed_on
 
 bp = localized_blueprint("tips", __name__)
 
@@ -202,10 +202,7 @@ def hide_receipt() -> Response:
 def follow_up() -> str | Response | tuple[str, int]:
     tip = _followed_tip()
     if tip is not None:
-        reply = ReplyForm()
-        return render_template(
-            "tips/thread.html", tip=tip, reply=reply, status=describe_status(tip.status)
-        )
+        return _thread(tip, ReplyForm())
     form = ReceiptForm()
     if request.method == "GET":
         return render_template("tips/follow_up.html", form=form)
@@ -241,17 +238,25 @@ def reply() -> str | Response | tuple[str, int]:
         return redirect(url_for(".follow_up"), code=303)
     form = ReplyForm()
     if not form.validate():
-        return render_template(
-            "tips/thread.html", tip=tip, reply=form, status=describe_status(tip.status)
-        ), 400
+        return _thread(tip, form), 400
     images = _clean_images(form)
     if images is None:
-        return render_template(
-            "tips/thread.html", tip=tip, reply=form, status=describe_status(tip.status)
-        ), 400
+        return _thread(tip, form), 400
     services.add_reporter_message(tip.id, clean_text(form.body.data or "", TEXT_MAX), images)
     flash(_("Thank you. Your message was added."))
     return redirect(url_for(".follow_up"), code=303)
+
+
+def _thread(tip: Tip, form: ReplyForm) -> str:
+    passed, names = passed_on(tip)
+    return render_template(
+        "tips/thread.html",
+        tip=tip,
+        reply=form,
+        status=describe_status(tip.status),
+        passed_on=passed,
+        holders=names,
+    )
 
 
 @bp.post("/follow-up/leave")

@@ -32,6 +32,7 @@ class CreateAccountForm(FlaskForm):
         render_kw={"autocomplete": "off", "autocapitalize": "none"},
     )
     role = SelectField(_l("Role"), choices=_role_choices(), default=Role.ANALYST.value)
+    organisation = SelectField(_l("Organisation"), validators=[DataRequired()])
     language = SelectField(
         _l("Language of the console"),
         choices=options(*[(code, LANGUAGE_NAMES[code]) for code in LOCALES]),

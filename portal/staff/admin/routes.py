@@ -12,6 +12,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    abort,
     flash,
     redirect,
     render_template,
@@ -31,6 +32,8 @@ from portal.extensions import db
 from portal.models import utcnow
 from portal.models.directory import SupportService
 from portal.models.staff import StaffUser
+from portal.organisations import services as organisations
+from portal.organisations.access import organisation_of, scope_of
 from portal.sanitize import clean_line
 from portal.staff.access import REAUTH_MINUTES, SESSION_KEY, current_staff, requires
 from portal.staff.admin.forms import (
@@ -68,7 +71,9 @@ def _labels() -> dict[str, Any]:
 def audit_log() -> Any:
     try:
         filters = audit_trail.AuditFilters.from_args(request.args.to_dict())
-        events, before = audit_trail.audit_page(filters, request.args.get("before", ""))
+        events, before = audit_trail.audit_page(
+            filters, request.args.get("before", ""), org_id=scope_of(current_staff())
+        )
     except audit_trail.BadFilter as bad:
         return render_template(
             "staff/admin/audit.html",
@@ -89,15 +94,32 @@ def _recently_confirmed() -> bool:
     return time.time() - session[SESSION_KEY]["auth_at"] <= REAUTH_MINUTES * 60
 
 
+def _create_form(form: CreateAccountForm | None = None) -> CreateAccountForm:
+    """The new-account form; the coordinator's administrators choose the organisation."""
+    form = form or CreateAccountForm(formdata=None)
+    me = current_staff()
+    if scope_of(me) is None:
+        form.organisation.choices = [
+            (str(org.id), org.name) for org in organisations.all_organisations(active_only=True)
+        ]
+        if not form.organisation.data:
+            form.organisation.data = str(me.organisation_id)
+    else:
+        form.organisation.choices = [(str(me.organisation_id), organisation_of(me).name)]
+        form.organisation.data = str(me.organisation_id)
+    return form
+
+
 def _render_accounts(
     status: int = 200, error: str | None = None, create_form: CreateAccountForm | None = None
 ) -> tuple[str, int]:
-    users = services.list_accounts()
+    users = services.list_accounts(scope_of(current_staff()))
     return render_template(
         "staff/admin/accounts.html",
         users=users,
+        org_names={org.id: org.name for org in organisations.all_organisations()},
         locked={user.id for user in users if auth_services.is_locked(user)},
-        create_form=create_form or CreateAccountForm(formdata=None),
+        create_form=_create_form(create_form),
         role_forms={user.id: RoleForm(formdata=None, role=user.role) for user in users},
         confirm_form=ConfirmForm(formdata=None),
         confirmed=_recently_confirmed(),
@@ -145,12 +167,17 @@ def back_to_accounts(user_id: int | None = None) -> Response:
 @bp.post("/accounts/new")
 @requires("admin", fresh=True)
 def create_account() -> Any:
-    form = CreateAccountForm()
+    form = _create_form(CreateAccountForm())
     if not form.validate():
         return _render_accounts(400, create_form=form)
     try:
         account = services.create_account(
-            current_staff(), form.username.data, form.role.data, form.language.data)
+            current_staff(),
+            form.username.data,
+            form.role.data,
+            form.language.data,
+            int(form.organisation.data),
+        )
     except services.AdminRefused as refused:
         db.session.rollback()
         form.username.errors = [str(REFUSALS[refused.code])]
@@ -162,6 +189,9 @@ def create_account() -> Any:
 def _account_action(user_id: int, form: Any, action: Any) -> Any:
     """Run one change on an account: validate the form, refuse with a message, or commit."""
     user = db.get_or_404(StaffUser, user_id)
+    org_id = scope_of(current_staff())
+    if org_id is not None and user.organisation_id != org_id:
+        abort(404)  # another organisation's people are not this administrator's
     if not form.validate():
         return _render_accounts(400, error=_("The form was not complete. Please try again."))
     try:
@@ -211,7 +241,7 @@ def reactivate(user_id: int) -> Any:
 
 
 @bp.route("/support", methods=["GET", "POST"])
-@requires("admin", fresh=True)
+@requires("admin", fresh=True, coordinator=True)
 def support() -> Any:
     form = SupportUploadForm()
     result = problem = None
@@ -239,7 +269,7 @@ def support() -> Any:
 
 
 @bp.get("/support/directory.yaml")
-@requires("admin")
+@requires("admin", coordinator=True)
 def support_export() -> Response:
     body = directory_admin.directory_yaml(utcnow())
     return Response(

@@ -15,7 +15,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal.casework import stats as services
-from portal.staff.access import requires
+from portal.organisations.access import scope_of
+from portal.staff.access import current_staff, requires
 from portal.staff.dashboard import charts
 from portal.staff.queue.routes import CATEGORY_LABELS, STATUS_LABELS
 
@@ -38,7 +39,7 @@ class ChartBlock:
 @requires("analyst")
 def dashboard() -> Any:
     days, error = _period(request.args.get("days"))
-    figures = services.dashboard(days)
+    figures = services.dashboard(days, org_id=scope_of(current_staff()))
     return render_template(
         "staff/dashboard/dashboard.html",
         figures=figures,

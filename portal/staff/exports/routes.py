@@ -17,6 +17,7 @@ from portal.casework import exports as services
 from portal.casework.queries import BadFilter, QueueFilters
 from portal.extensions import db
 from portal.models import utcnow
+from portal.organisations.access import scope_of
 from portal.staff.access import current_staff, requires
 
 bp = Blueprint("staff_exports", __name__, url_prefix="/staff/exports", template_folder="templates")
@@ -31,7 +32,7 @@ def export_page() -> Any:
         filters = QueueFilters.from_args(request.args.to_dict())
     except BadFilter as bad:
         return _bad_filter(bad)
-    count = services.count_tips(filters, current_staff().id)
+    count = services.count_tips(filters, current_staff().id, scope_of(current_staff()))
     return _render_page(filters, count=count)
 
 
@@ -42,14 +43,14 @@ def tips_csv() -> Any:
         filters = QueueFilters.from_args(request.args.to_dict())
     except BadFilter as bad:
         return _bad_filter(bad)
-    me_id = current_staff().id
-    audit(
-        current_staff(),
-        "export_csv", summary=services.describe(filters), count=services.count_tips(filters, me_id)
-    )
+    me_id, org_id = current_staff().id, scope_of(current_staff())
+    count = services.count_tips(filters, me_id, org_id)
+    audit(current_staff(), "export_csv", summary=services.describe(filters), count=count)
     db.session.commit()
     return _download(
-        services.tips_csv(filters, me_id), "text/csv; charset=utf-8", "waspada-tips-{day}.csv"
+        services.tips_csv(filters, me_id, org_id=org_id),
+        "text/csv; charset=utf-8",
+        "waspada-tips-{day}.csv",
     )
 
 
@@ -60,12 +61,12 @@ def indicators_stix() -> Any:
         filters = QueueFilters.from_args(request.args.to_dict())
     except BadFilter as bad:
         return _bad_filter(bad)
-    me_id = current_staff().id
-    count = services.count_indicators(filters, me_id)
+    me_id, org_id = current_staff().id, scope_of(current_staff())
+    count = services.count_indicators(filters, me_id, org_id)
     audit(current_staff(), "export_stix", summary=services.describe(filters), count=count)
     db.session.commit()
     return _download(
-        services.stix_bundle(filters, me_id), STIX_MEDIA_TYPE, "waspada-indicators-{day}.stix.json"
+        services.stix_bundle(filters, me_id, org_id=org_id), STIX_MEDIA_TYPE, "waspada-indicators-{day}.stix.json"
     )
 
 
@@ -87,6 +88,6 @@ def _render_page(filters: QueueFilters, count: int | None, error: str | None = N
         "staff/exports/export.html",
         filters=filters,
         count=count,
-        staff=services.staff_names(),
+        staff=services.staff_names(scope_of(current_staff())),
         error=error,
     )

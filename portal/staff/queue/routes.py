@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
@@ -12,13 +12,17 @@ from werkzeug.wrappers import Response
 from portal.accounts.audit import audit
 from portal.casework import actions as services
 from portal.casework import queries
+from portal.casework.exports import staff_names
 from portal.casework.payments import payment_details
 from portal.extensions import db
 from portal.jobs import store
 from portal.models import Attachment, Category, Note, Tip, TipStatus
 from portal.models.staff import AuditEvent, StaffUser
+from portal.organisations import referrals
+from portal.organisations.access import Grant, grant_for, scope_of, visible_ids
 from portal.public.tips.forms import describe_answers
-from portal.staff.access import current_staff, requires
+from portal.staff.access import current_staff, requires, tip_or_404
+from portal.staff.organisations.context import referral_context
 from portal.staff.queue.forms import AssignForm, NoteForm, ReplyForm, StatusForm
 from portal.staff.queue.reasons import routing_reason
 from portal.staff.warnings.routes import OPTIONAL_SUMMARIES, publish_form_for
@@ -54,6 +58,9 @@ REFUSALS = {
     "assign_others": _l("Only supervisors can assign tips to other people."),
     "inactive": _l("That account is not active."),
     "empty": _l("Please write something first."),
+    "not_holder": _l(
+        "Another organisation holds this tip's workflow and its conversation with the reporter."
+    ),
 }
 
 
@@ -72,9 +79,13 @@ def _labels() -> dict[str, Any]:
 @requires("analyst")
 def queue() -> Any:
     me = current_staff()
+    org_id = scope_of(me)
+    waiting = referrals.pending_for(org_id) if org_id is not None else []
     try:
         filters = queries.QueueFilters.from_args(request.args.to_dict())
-        tips, cursor = queries.queue_page(filters, me.id, request.args.get("after", ""))
+        tips, cursor = queries.queue_page(
+            filters, me.id, request.args.get("after", ""), org_id=org_id
+        )
     except queries.BadFilter as bad:
         return render_template(
             "staff/queue/queue.html",
@@ -82,6 +93,7 @@ def queue() -> Any:
             tips=[],
             cursor=None,
             staff=_staff_names(),
+            waiting=waiting,
             error=_("This filter value is not valid: %(name)s", name=str(bad)),
         ), 400
     return render_template(
@@ -90,6 +102,7 @@ def queue() -> Any:
         tips=tips,
         cursor=cursor,
         staff=_staff_names(),
+        waiting=waiting,
         error=None,
     )
 
@@ -97,7 +110,7 @@ def queue() -> Any:
 @bp.get("/tips/<int:tip_id>")
 @requires("analyst")
 def tip_detail(tip_id: int) -> str:
-    tip = db.get_or_404(Tip, tip_id)
+    tip, _grant = tip_or_404(tip_id)
     me = current_staff()
     if request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none"):
         # Opened from the console or typed in: a review. A cross-site link (from a browser
@@ -111,44 +124,64 @@ def tip_detail(tip_id: int) -> str:
 
 
 def _render_detail(tip: Tip, me: StaffUser, status: int = 200, **forms: Any) -> Any:
+    grant = grant_for(tip, me)
+    assert grant is not None  # every caller found the tip through tip_or_404
     status_form = forms.get("status_form") or StatusForm()
     status_form.status.choices = [(s, STATUS_LABELS[s]) for s in services.allowed_statuses(tip, me)]
     assign_form = forms.get("assign_form") or AssignForm(assignee=str(tip.assignee_id or ""))
     assign_form.assignee.choices = _assignee_choices(me)
-    notes = db.session.scalars(db.select(Note).where(Note.tip_id == tip.id).order_by(Note.id))
-    history = db.session.scalars(_history_query(tip.id))
+    notes = db.select(Note).where(Note.tip_id == tip.id).order_by(Note.id)
+    if not grant.coordinator:  # an organisation's notes are its own
+        notes = notes.where(Note.organisation_id == grant.org_id)
+    related = store.related_tips(tip.id)
+    cluster = store.cluster_members(tip.cluster_id) if tip.cluster_id else []
+    seen = visible_ids(me, [r.tip_id for r in related] + list(cluster))
     return render_template(
         "staff/queue/tip.html",
         tip=tip,
+        grant=grant,
         indicators=store.tip_indicators(tip.id),
         payments=payment_details(tip),
-        related=store.related_tips(tip.id),
-        cluster=store.cluster_members(tip.cluster_id) if tip.cluster_id else [],
-        notes=list(notes),
-        history=list(history),
+        related=[r for r in related if r.tip_id in seen],
+        hidden=[] if grant.coordinator else referrals.hidden_related(tip.id, grant.org_id),
+        cluster=[tip_id for tip_id in cluster if tip_id in seen],
+        notes=list(db.session.scalars(notes)),
+        history=list(db.session.scalars(_history_query(tip.id, grant))),
+        messages=referrals.messages_seen_by(tip, grant),
+        attachments=list(tip.attachments) if grant.photos else [],
         status_form=status_form,
         assign_form=assign_form,
         note_form=forms.get("note_form") or NoteForm(),
         reply_form=forms.get("reply_form") or ReplyForm(),
         staff=_staff_names(),
-        publish_form=publish_form_for(tip) if me.has_role("supervisor") else None,
+        publish_form=(
+            publish_form_for(tip) if me.has_role("supervisor") and grant.coordinator else None
+        ),
         describe_answers=describe_answers,
         optional_summaries=OPTIONAL_SUMMARIES,
+        **referral_context(tip, me, grant, forms),
     ), status
 
 
-def _history_query(tip_id: int):  # type: ignore[no-untyped-def]
-    return (
+def _history_query(tip_id: int, grant: Grant):  # type: ignore[no-untyped-def]
+    query = (
         db.select(AuditEvent)
         .where(AuditEvent.tip_id == tip_id, AuditEvent.action != "view_tip")
         .order_by(AuditEvent.id)
     )
+    if not grant.coordinator:  # its own steps, and those addressed to it
+        query = query.where(
+            (AuditEvent.organisation_id == grant.org_id) | (AuditEvent.other_org_id == grant.org_id)
+        )
+    return query
 
 
 @bp.post("/tips/<int:tip_id>/status")
 @requires("analyst")
 def change_status(tip_id: int) -> Any:
-    tip, me = db.get_or_404(Tip, tip_id), current_staff()
+    (tip, grant), me = tip_or_404(tip_id), current_staff()
+    if not grant.holder:
+        return _refuse(tip, "not_holder")
     form = StatusForm()
     form.status.choices = [(s.value, s.value) for s in TipStatus]
     if form.validate():
@@ -159,19 +192,23 @@ def change_status(tip_id: int) -> Any:
 @bp.post("/tips/<int:tip_id>/assign")
 @requires("analyst")
 def assign(tip_id: int) -> Any:
-    tip, me = db.get_or_404(Tip, tip_id), current_staff()
+    (tip, grant), me = tip_or_404(tip_id), current_staff()
+    if not grant.holder:
+        return _refuse(tip, "not_holder")
     form = AssignForm()
     form.assignee.choices = _assignee_choices(me)
     if not form.validate():
         return _render_detail(tip, me, 400, assign_form=form)
     assignee = db.session.get(StaffUser, int(form.assignee.data)) if form.assignee.data else None
+    if assignee is not None and assignee.organisation_id != me.organisation_id:
+        return _refuse(tip, "assign_others")
     return _act(tip, lambda: services.assign(tip, me, assignee))
 
 
 @bp.post("/tips/<int:tip_id>/notes")
 @requires("analyst")
 def add_note(tip_id: int) -> Any:
-    tip, me = db.get_or_404(Tip, tip_id), current_staff()
+    (tip, _grant), me = tip_or_404(tip_id), current_staff()
     form = NoteForm()
     if not form.validate():
         return _render_detail(tip, me, 400, note_form=form)
@@ -181,7 +218,9 @@ def add_note(tip_id: int) -> Any:
 @bp.post("/tips/<int:tip_id>/reply")
 @requires("analyst")
 def reply(tip_id: int) -> Any:
-    tip, me = db.get_or_404(Tip, tip_id), current_staff()
+    (tip, grant), me = tip_or_404(tip_id), current_staff()
+    if not grant.holder:
+        return _refuse(tip, "not_holder")
     form = ReplyForm()
     if not form.validate():
         return _render_detail(tip, me, 400, reply_form=form)
@@ -192,6 +231,9 @@ def reply(tip_id: int) -> Any:
 @requires("analyst")
 def attachment(attachment_id: int) -> Response:
     item = db.get_or_404(Attachment, attachment_id)
+    _tip, grant = tip_or_404(item.tip_id)
+    if not grant.photos:  # the photos did not go with the referral
+        abort(404)
     audit(current_staff(), "view_attachment", item.tip_id, attachment=item.id)
     db.session.commit()
     response = send_file(
@@ -199,6 +241,11 @@ def attachment(attachment_id: int) -> Response:
     )
     response.headers["Content-Disposition"] = "inline"
     return response
+
+
+def _refuse(tip: Tip, code: str) -> Response:
+    flash(str(REFUSALS[code]))
+    return redirect(url_for(".tip_detail", tip_id=tip.id), code=303)
 
 
 def _act(tip: Tip, action: Any) -> Any:
@@ -214,7 +261,7 @@ def _act(tip: Tip, action: Any) -> Any:
 
 
 def _staff_names() -> dict[int, str]:
-    return dict(db.session.execute(db.select(StaffUser.id, StaffUser.username)).all())
+    return staff_names(scope_of(current_staff()))
 
 
 def _assignee_choices(me: StaffUser) -> list[tuple[str, str]]:
@@ -222,7 +269,7 @@ def _assignee_choices(me: StaffUser) -> list[tuple[str, str]]:
         return [("", str(_l("Nobody"))), (str(me.id), me.username)]
     people = db.session.execute(
         db.select(StaffUser.id, StaffUser.username)
-        .where(StaffUser.active.is_(True))
+        .where(StaffUser.active.is_(True), StaffUser.organisation_id == me.organisation_id)
         .order_by(StaffUser.username)
     ).all()
     return [("", str(_l("Nobody")))] + [(str(i), name) for i, name in people]

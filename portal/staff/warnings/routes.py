@@ -20,7 +20,7 @@ from portal.jobs import store
 from portal.models import Tip
 from portal.models.warnings import PublicWarning
 from portal.sanitize import clean_text
-from portal.staff.access import current_staff, requires
+from portal.staff.access import current_staff, requires, tip_or_404
 from portal.triage.defang import defang
 from portal.warnings import services
 
@@ -74,9 +74,9 @@ def publish_form_for(tip: Tip) -> PublishForm:
 
 
 @bp.post("/tips/<int:tip_id>/warnings")
-@requires("supervisor")
+@requires("supervisor", coordinator=True)  # the operator speaks to the public
 def publish(tip_id: int) -> Any:
-    tip = db.get_or_404(Tip, tip_id)
+    tip, _grant = tip_or_404(tip_id)
     form = publish_form_for(tip)
     if not form.validate():
         flash(_("The warning was not published: please fill in every field."))
@@ -107,7 +107,7 @@ def warning_list() -> str:
 
 
 @bp.post("/warnings/<int:warning_id>/withdraw")
-@requires("supervisor")
+@requires("supervisor", coordinator=True)
 def withdraw(warning_id: int) -> Response:
     warning = db.get_or_404(PublicWarning, warning_id)
     services.withdraw(warning)

@@ -1,0 +1,1 @@
+"""Staff pages for organisations, referrals, relayed questions and access requests."""
