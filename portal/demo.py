@@ -224,9 +224,8 @@ def _load_organisations() -> None:
 
 
 def _print_sign_in() -> None:
-    base = current_settings().public_base_url.rstrip("/")
     click.echo("")
-    click.echo(f"Staff console: {base}/staff/login  (development only: demo accounts)")
+    click.echo("Demo staff accounts (development only), for /staff/login:")
     for username, role, slug, _language in DEMO_ACCOUNTS:
         org = slug or organisations.ensure_coordinator().slug
         click.echo(

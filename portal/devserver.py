@@ -59,7 +59,11 @@ def main() -> None:
     try:
         subprocess.run([*flask, "demo", "load"], env=env, check=True)  # noqa: S603
         worker = subprocess.Popen([*flask, "triage", "worker"], env=env)  # noqa: S603
-        print(f"\n  Waspada is running: http://127.0.0.1:{port}/   (Ctrl+C to stop)\n", flush=True)
+        print(
+            f"\n  Waspada is running: http://127.0.0.1:{port}/   (Ctrl+C to stop)"
+            f"\n  Staff console: http://127.0.0.1:{port}/staff/login  (demo accounts above)\n",
+            flush=True,
+        )
         run_simple(
             "127.0.0.1",
             port,

@@ -46,7 +46,7 @@ def test_demo_load_is_idempotent(app):
         line.split("receipt ")[1] for line in second.output.splitlines() if "receipt " in line
     ]
     # The same organisations, accounts and referrals, not twice over.
-    assert first.output.split("Staff console")[1] == second.output.split("Staff console")[1]
+    assert first.output.split("Demo staff accounts")[1] == second.output.split("Demo staff accounts")[1]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Organisation)) == 3
         assert db.session.scalar(select(func.count()).select_from(StaffUser)) == 3

@@ -7,7 +7,7 @@ import json
 import re
 
 from portal.extensions import db
-from portal.models import AuditEvent, Message, Referral, ReferralRule, Tip, TipAccess
+from portal.models import AuditEvent, Referral, ReferralRule, Tip, TipAccess
 from tests.helpers import form_tokens
 from tests.organisations.helpers import answer, csrf, make_orgs, refer, report
 from tests.staff.helpers import staff_client
@@ -254,6 +254,27 @@ def test_org_commands(app):
     assert next(org for org in listed if org["slug"] == "kp2mi")["members"] == 1
 
 
-def test_demo_is_refused_in_production_and_messages_are_scoped(app):
+def test_production_refuses_demo_accounts_and_codes(app, monkeypatch):
+    import dataclasses
+
+    import portal.demo
+
     with app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 0
+        real = portal.demo.current_settings()
+    monkeypatch.setattr(
+        portal.demo, "current_settings", lambda: dataclasses.replace(real, env="production")
+    )
+    runner = app.test_cli_runner()
+    for args in (["demo", "load"], ["demo", "code", "demo-coordinator"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0 and "never" in result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Tip)) == 0
+
+
+def test_demo_code_is_only_for_demo_accounts(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    code = runner.invoke(args=["demo", "code", "demo-embassy"]).output.strip()
+    assert re.fullmatch(r"\d{6}", code)
+    assert runner.invoke(args=["demo", "code", "someone-else"]).exit_code != 0
