@@ -110,12 +110,14 @@ def queue() -> Any:
 @bp.get("/tips/<int:tip_id>")
 @requires("analyst")
 def tip_detail(tip_id: int) -> str:
-    tip, _grant = tip_or_404(tip_id)
+    tip, grant = tip_or_404(tip_id)
     me = current_staff()
     if request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none"):
         # Opened from the console or typed in: a review. A cross-site link (from a browser
-        # that still sent the cookie) shows the tip but does not count as one.
-        services.mark_seen(tip)
+        # that still sent the cookie) shows the tip but does not count as one. The first
+        # review is the holder's: a partner reading a referral does not stop the clock.
+        if grant.holder:
+            services.mark_seen(tip)
         audit(current_staff(), "view_tip", tip.id)
     else:
         audit(current_staff(), "view_tip", tip.id, cross_site=True)
