@@ -71,3 +71,15 @@ def country_choices(first: Any) -> list[SelectChoice]:
         *[(code, names.get(code, code)) for code in COUNTRIES],
         ("ZZ", str(_l("Another country"))),
     )
+
+
+def with_ids(form: FlaskForm, prefix: str) -> FlaskForm:
+    """Give every field of `form` an id starting with `prefix`, keeping the field names.
+
+    Several small forms on one page (a note, a reply, a relayed question) each have a
+    `body`: without this they would share the id "body", and the second one's label would
+    point at the first field, leaving it with no name for a screen reader."""
+    for field in form:
+        field.id = f"{prefix}-{field.name}"
+        field.label.field_id = field.id
+    return form

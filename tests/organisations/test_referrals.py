@@ -278,3 +278,13 @@ def test_demo_code_is_only_for_demo_accounts(app):
     code = runner.invoke(args=["demo", "code", "demo-embassy"]).output.strip()
     assert re.fullmatch(r"\d{6}", code)
     assert runner.invoke(args=["demo", "code", "someone-else"]).exit_code != 0
+
+
+def test_a_member_who_joins_later_sees_the_organisations_tips_at_once(app, client):
+    orgs = make_orgs(app)
+    tip_id, _ = report(app, client)
+    coordinator = staff_client(app, "supervisor")
+    refer(coordinator, tip_id, orgs["embassy"])
+    newcomer = staff_client(app, "analyst", org="embassy")
+    assert newcomer.get(f"/staff/tips/{tip_id}").status_code == 200
+    assert f'href="/staff/tips/{tip_id}"' in newcomer.get("/staff/queue").text

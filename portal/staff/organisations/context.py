@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from portal.extensions import db
+from portal.forms import with_ids
 from portal.models import Organisation, ReferralState, StaffUser, Tip
 from portal.organisations import services
 from portal.organisations.access import Grant
@@ -51,16 +52,23 @@ def referral_context(tip: Tip, me: StaffUser, grant: Grant, forms: dict[str, Any
         "org_label": org_label,
         "referrals": seen,
         "waiting_answer": waiting[0] if waiting else None,
-        "answer_form": forms.get("answer_form") or AnswerForm(formdata=None),
-        "refer_form": refer_form_for(tip, grant, forms.get("refer_form")) if may_refer else None,
+        "answer_form": with_ids(forms.get("answer_form") or AnswerForm(formdata=None), "answer"),
+        "refer_form": (
+            with_ids(refer_form_for(tip, grant, forms.get("refer_form")), "refer")
+            if may_refer
+            else None
+        ),
         "takers": list(takers.values()),
         "holder": db.session.get(Organisation, holder_org_id(tip)),
         "relays": relays_of(tip, grant),
         "relay_form": (
-            forms.get("relay_form") or RelayForm(formdata=None)
+            with_ids(forms.get("relay_form") or RelayForm(formdata=None), "relay")
             if not grant.holder and not grant.pending
             else None
         ),
         "decision_form": DecisionForm(formdata=None),
-        "access_form": forms.get("access_form") or AccessRequestForm(formdata=None),
+        # One form per identifier: each box on the page has its own field ids.
+        "access_form_for": lambda indicator_id: with_ids(
+            AccessRequestForm(formdata=None), f"access-{indicator_id}"
+        ),
     }

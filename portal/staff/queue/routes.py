@@ -15,6 +15,7 @@ from portal.casework import queries
 from portal.casework.exports import staff_names
 from portal.casework.payments import payment_details
 from portal.extensions import db
+from portal.forms import with_ids
 from portal.jobs import store
 from portal.models import Attachment, Category, Note, Tip, TipStatus
 from portal.models.staff import AuditEvent, StaffUser
@@ -153,8 +154,8 @@ def _render_detail(tip: Tip, me: StaffUser, status: int = 200, **forms: Any) -> 
         attachments=list(tip.attachments) if grant.photos else [],
         status_form=status_form,
         assign_form=assign_form,
-        note_form=forms.get("note_form") or NoteForm(),
-        reply_form=forms.get("reply_form") or ReplyForm(),
+        note_form=with_ids(forms.get("note_form") or NoteForm(), "note"),
+        reply_form=with_ids(forms.get("reply_form") or ReplyForm(), "reply"),
         staff=_staff_names(),
         publish_form=(
             publish_form_for(tip) if me.has_role("supervisor") and grant.coordinator else None
