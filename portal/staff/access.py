@@ -13,7 +13,7 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 
 from portal import sessions
 from portal.extensions import db
-from portal.models import Tip
+from portal.models import Attachment, Referral, RelayRequest, Tip
 from portal.models.staff import Role, StaffUser
 from portal.organisations.access import Grant, organisation_of, scope_of, visible_tip
 
@@ -138,6 +138,10 @@ def init_app(app: Flask) -> None:
             if request.method == "GET":
                 return redirect(url_for("staff_auth.login", next=request.full_path))
             abort(401)
+        # A tip this organisation may not see does not exist for it, whatever the role:
+        # checked before the role, so a 403 never tells that the tip is there.
+        if not _tip_in_view(user, request.view_args or {}):
+            abort(404)
         role = getattr(view, "staff_role", None)
         if role is None or not user.has_role(role):
             abort(403)
@@ -146,6 +150,28 @@ def init_app(app: Flask) -> None:
         g.staff = user
         g.lang = user.language
         return None
+
+
+# URL arguments that name a tip, or something that belongs to exactly one tip.
+_TIP_SCOPED: dict[str, type] = {
+    "tip_id": Tip,
+    "attachment_id": Attachment,
+    "referral_id": Referral,
+    "relay_id": RelayRequest,
+}
+
+
+def _tip_in_view(user: StaffUser, args: dict[str, Any]) -> bool:
+    """False if the URL names a tip (directly or through something of it) that is missing
+    or that the account's organisation may not see."""
+    for name, model in _TIP_SCOPED.items():
+        if name not in args:
+            continue
+        row = db.session.get(model, args[name])
+        tip_id = None if row is None else (row.id if model is Tip else row.tip_id)
+        if tip_id is None or visible_tip(tip_id, user) is None:
+            return False
+    return True
 
 
 def _session_user() -> StaffUser | None:

@@ -288,3 +288,25 @@ def test_a_member_who_joins_later_sees_the_organisations_tips_at_once(app, clien
     newcomer = staff_client(app, "analyst", org="embassy")
     assert newcomer.get(f"/staff/tips/{tip_id}").status_code == 200
     assert f'href="/staff/tips/{tip_id}"' in newcomer.get("/staff/queue").text
+
+
+def test_the_coordinator_edits_an_organisation_as_the_page_shows_it(app, client):
+    orgs = make_orgs(app)
+    admin = staff_client(app, "admin")
+    page = admin.get(f"/staff/organisations/{orgs['embassy']}").text
+    assert 'value="KH, VN"' in page or 'value="VN, KH"' in page
+    fields = {name: value for name, value in re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page)}
+    fields.update(
+        name="Đại sứ quán Việt Nam tại Campuchia", kind="embassy", languages=["vi", "en"],
+        categories=["job-offer", "other"], name_public="y",
+    )
+    response = admin.post(f"/staff/organisations/{orgs['embassy']}", data=fields)
+    assert response.status_code == 303, response.text[-3000:]
+    with app.app_context():
+        from portal.models import Organisation
+
+        org = db.session.get(Organisation, orgs["embassy"])
+        assert sorted(org.countries) == ["KH", "VN"] and org.categories == ["job-offer", "other"]
+    assert admin.post(f"/staff/organisations/{orgs['embassy']}", data={
+        "csrf_token": fields["csrf_token"], "name": "x", "kind": "embassy", "country": "VN",
+    }).status_code == 303

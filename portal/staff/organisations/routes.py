@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
@@ -185,7 +185,7 @@ def ask_relay(tip_id: int) -> Response:
 def decide_relay(relay_id: int) -> Response:
     relay = db.get_or_404(RelayRequest, relay_id)
     tip, grant = tip_or_404(relay.tip_id)
-    if not (grant.holder or relay.org_id == grant.org_id):
+    if not (grant.holder or grant.coordinator or relay.org_id == grant.org_id):
         abort(404)
     form = DecisionForm()
     if not form.validate():
@@ -309,12 +309,11 @@ def create_organisation() -> Any:
 @requires("admin", fresh=True, coordinator=True)
 def edit_organisation(org_id: int) -> Any:
     org = db.get_or_404(Organisation, org_id)
-    form = OrgForm(
-        obj=org,
-        countries=", ".join(org.countries or []),
-        categories=list(org.categories or []),
-        languages=list(org.languages or []),
-    )
+    if request.method == "POST":  # what was sent, and nothing of the stored row
+        form = OrgForm()
+    else:
+        form = OrgForm(obj=org)
+        form.countries.data = ", ".join(org.countries or [])
     if org.is_coordinator:
         form.kind.choices = list(KIND_LABELS.items())[:1]
     problem = None
