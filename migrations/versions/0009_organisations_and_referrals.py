@@ -103,6 +103,7 @@ def upgrade():
     with op.batch_alter_table('referrals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_referrals_tip_id'), ['tip_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_referrals_to_org_id'), ['to_org_id'], unique=False)
+        batch_op.create_index('ix_referrals_pending_to_org', ['to_org_id', 'id'], unique=False, postgresql_where=sa.text("state = 'pending'"), sqlite_where=sa.text("state = 'pending'"))
 
     op.create_table('relay_requests',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -226,6 +227,7 @@ def downgrade():
     op.drop_table('relay_requests')
     with op.batch_alter_table('referrals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_referrals_to_org_id'))
+        batch_op.drop_index('ix_referrals_pending_to_org')
         batch_op.drop_index(batch_op.f('ix_referrals_tip_id'))
 
     op.drop_table('referrals')

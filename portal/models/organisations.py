@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -116,6 +117,17 @@ class Referral(Model):
     )
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     answer_reason: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        # "Waiting for your answer" on every page of a partner's queue.
+        Index(
+            "ix_referrals_pending_to_org",
+            "to_org_id",
+            "id",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
+    )
 
 
 class TipAccess(Model):
