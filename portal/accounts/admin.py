@@ -63,7 +63,13 @@ def reset_account(admin: StaffUser, user: StaffUser) -> accounts.NewAccount:
         # It would end this session and leave only a link shown once; use the CLI.
         raise AdminRefused("self_reset")
     account = accounts.new_setup_token(user)
-    audit(admin, "reset_account", summary=user.username, account=user.username)
+    audit(
+        admin,
+        "reset_account",
+        summary=user.username,
+        account=user.username,
+        other_org_id=user.organisation_id,
+    )
     return account
 
 
@@ -82,6 +88,7 @@ def change_role(admin: StaffUser, user: StaffUser, role: str) -> bool:
         account=user.username,
         old=old,
         new=role,
+        other_org_id=user.organisation_id,
     )
     return True
 
@@ -101,5 +108,6 @@ def set_active(admin: StaffUser, user: StaffUser, active: bool) -> bool:
         "reactivate_account" if active else "deactivate_account",
         summary=user.username,
         account=user.username,
+        other_org_id=user.organisation_id,
     )
     return True

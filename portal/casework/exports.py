@@ -22,7 +22,8 @@ from sqlalchemy import distinct, func, select
 
 from portal.casework.queries import QueueFilters, filtered
 from portal.extensions import db
-from portal.models import Indicator, Tip, TipIndicator, utcnow
+from portal.models import Indicator, Tip, TipAccess, TipIndicator, utcnow
+from portal.models.organisations import NO_ONWARD
 from portal.models.staff import StaffUser
 from portal.triage.indicators import PAYMENT_KINDS
 
@@ -159,7 +160,13 @@ def tips_csv(
     for rows in _tip_batches(filters, me_id, batch_size, org_id):
         indicators = _indicators_of([row.id for row in rows])
         for row in rows:
-            cells = _csv_cells(row, staff.get(row.assignee_id, ""), indicators.get(row.id, []))
+            # A cluster is named by its oldest tip, which a partner may not see.
+            cells = _csv_cells(
+                row,
+                staff.get(row.assignee_id, ""),
+                indicators.get(row.id, []),
+                with_cluster=org_id is None,
+            )
             writer.writerow([neutralise_formula(cell) for cell in cells])
         yield _drain(buffer)
 
@@ -203,7 +210,9 @@ def _indicators_of(tip_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
-def _csv_cells(row: Any, assignee: str, indicators: list[str]) -> list[str]:
+def _csv_cells(
+    row: Any, assignee: str, indicators: list[str], *, with_cluster: bool = True
+) -> list[str]:
     return [
         str(row.id),
         _iso_utc(row.created_at),
@@ -216,7 +225,7 @@ def _csv_cells(row: Any, assignee: str, indicators: list[str]) -> list[str]:
         _flag(row.urgent),
         _flag(row.in_danger),
         assignee,
-        "" if row.cluster_id is None else str(row.cluster_id),
+        "" if row.cluster_id is None or not with_cluster else str(row.cluster_id),
         row.description or "",
         row.link or "",
         json.dumps(row.answers or {}, ensure_ascii=False, sort_keys=True),
@@ -303,7 +312,25 @@ def stix_bundle(
 
 
 def _matching_tip_ids(filters: QueueFilters, me_id: int | None, org_id: int | None) -> Any:
-    return filtered(filters, me_id, org_id=org_id).with_only_columns(Tip.id, Tip.category).subquery()
+    query = filtered(filters, me_id, org_id=org_id).with_only_columns(Tip.id, Tip.category)
+    if org_id is not None:
+        # A machine-readable file is for sharing on: what came as AMBER+STRICT or RED stays
+        # out of a partner's STIX export (it stays on the tip page and in its CSV).
+        query = query.where(TipAccess.tlp.not_in(NO_ONWARD))
+    return query.subquery()
+
+
+def _first_seen(org_id: int | None) -> Any:
+    """When an indicator was first seen: anywhere for the coordinator; for a partner, in
+    the first tip it may see (the global date would tell of tips it may not see)."""
+    if org_id is None:
+        return Indicator.first_seen_at
+    return (
+        select(func.min(TipAccess.created_at))
+        .join(TipIndicator, TipIndicator.tip_id == TipAccess.tip_id)
+        .where(TipAccess.org_id == org_id, TipIndicator.indicator_id == Indicator.id)
+        .scalar_subquery()
+    )
 
 
 def _indicator_batches(
@@ -325,12 +352,13 @@ def _indicator_batches(
         ids = list(db.session.scalars(mentioned.where(TipIndicator.indicator_id > last_id)))
         if not ids:
             return
+        first_seen = _first_seen(org_id)
         rows = db.session.execute(
             select(
                 Indicator.id,
                 Indicator.kind,
                 Indicator.value,
-                Indicator.first_seen_at,
+                first_seen,
                 tips.c.category,
                 func.count(),
             )
@@ -341,14 +369,14 @@ def _indicator_batches(
                 Indicator.id,
                 Indicator.kind,
                 Indicator.value,
-                Indicator.first_seen_at,
+                first_seen,
                 tips.c.category,
             )
             .order_by(Indicator.id, tips.c.category)
         )
         batch: dict[int, tuple[str, str, datetime, dict[str, int]]] = {}
-        for indicator_id, kind, value, first_seen, category, mentions in rows:
-            entry = batch.setdefault(indicator_id, (kind, value, first_seen, {}))
+        for indicator_id, kind, value, seen, category, mentions in rows:
+            entry = batch.setdefault(indicator_id, (kind, value, seen, {}))
             entry[3][category] = mentions
         yield list(batch.values())
         if len(ids) < batch_size:

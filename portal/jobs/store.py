@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select, text, tuple_, update
+from sqlalchemy import Select, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
-from portal.models import Indicator, Tip, TipIndicator, utcnow
+from portal.models import Indicator, Tip, TipAccess, TipIndicator, utcnow
 from portal.triage.linking import is_linkable
 
 # Serialises cluster merges across workers on PostgreSQL (SQLite serialises writes anyway).
@@ -95,17 +96,21 @@ def link_clusters(
     return target
 
 
-def related_tips(tip_id: int, limit: int = 50) -> list[RelatedTip]:
-    """Tips that share at least one indicator with this one, most shared first."""
+def related_tips(tip_id: int, limit: int = 50, visible_to: int | None = None) -> list[RelatedTip]:
+    """Tips that share at least one indicator with this one, most shared first; only those
+    organisation `visible_to` may see, when given (filtered before the limit)."""
     mine = TipIndicator.__table__.alias("mine")
     theirs = TipIndicator.__table__.alias("theirs")
-    rows = db.session.execute(
+    query = (
         select(theirs.c.tip_id, Indicator.kind, Indicator.value)
         .join(mine, mine.c.indicator_id == theirs.c.indicator_id)
         .join(Indicator, Indicator.id == mine.c.indicator_id)
         .where(mine.c.tip_id == tip_id, theirs.c.tip_id != tip_id)
         .order_by(theirs.c.tip_id)
     )
+    if visible_to is not None:
+        query = query.where(theirs.c.tip_id.in_(_seen_by(visible_to)))
+    rows = db.session.execute(query)
     shared: dict[int, list[tuple[str, str]]] = {}
     for other, kind, value in rows:
         shared.setdefault(other, []).append((kind, value))
@@ -113,13 +118,18 @@ def related_tips(tip_id: int, limit: int = 50) -> list[RelatedTip]:
     return [RelatedTip(other, tuple(pairs)) for other, pairs in ranked]
 
 
-def cluster_members(cluster_id: int, limit: int = 200) -> Sequence[int]:
-    """Ids of the tips in a cluster, oldest first."""
-    return list(
-        db.session.scalars(
-            select(Tip.id).where(Tip.cluster_id == cluster_id).order_by(Tip.id).limit(limit)
-        )
-    )
+def cluster_members(
+    cluster_id: int, limit: int = 200, visible_to: int | None = None
+) -> Sequence[int]:
+    """Ids of the tips in a cluster, oldest first (only those `visible_to` may see)."""
+    query = select(Tip.id).where(Tip.cluster_id == cluster_id)
+    if visible_to is not None:
+        query = query.where(Tip.id.in_(_seen_by(visible_to)))
+    return list(db.session.scalars(query.order_by(Tip.id).limit(limit)))
+
+
+def _seen_by(org_id: int) -> Select[Any]:
+    return select(TipAccess.tip_id).where(TipAccess.org_id == org_id)
 
 
 def tip_indicators(tip_id: int) -> list[tuple[str, str]]:

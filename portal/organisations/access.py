@@ -86,9 +86,10 @@ def grant_for(tip: Tip, user: StaffUser) -> Grant | None:
         org.id,
         False,
         holder and not row.pending,
+        # Only what the referrals' ticks gave (a transfer ticks the thread itself).
         row.with_photos,
-        row.with_messages or holder,
-        row.with_contact or holder,
+        row.with_messages,
+        row.with_contact,
         row.tlp,
         row.pending,
     )

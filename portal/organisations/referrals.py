@@ -32,6 +32,7 @@ from portal.models import (
 from portal.organisations.access import TLP_ORDER, Grant, grant_for, strictest
 from portal.organisations.services import ensure_coordinator
 from portal.sanitize import TEXT_MAX, clean_text
+from portal.triage.linking import is_linkable
 
 LIVE = (ReferralState.PENDING, ReferralState.ACCEPTED)
 REASON_MAX = 2000
@@ -118,6 +119,9 @@ def refer(
     ReferralMode(mode)
     if grant.tlp is not None and TLP_ORDER.index(Tlp(tlp)) < TLP_ORDER.index(Tlp(grant.tlp)):
         raise ReferralRefused("tlp_looser")
+    if mode == ReferralMode.TRANSFER and grant.holder:
+        # Whoever holds the tip talks with the reporter: the thread goes with it.
+        sharing = Sharing(sharing.photos, True, sharing.contact)
     if (sharing.photos and not grant.photos) or (sharing.messages and not grant.messages) or (
         sharing.contact and not grant.contact
     ):
@@ -182,6 +186,9 @@ def answer(referral: Referral, user: StaffUser, *, accept: bool, reason: str) ->
     and hands over the conversation if the sender held it."""
     if referral.to_org_id != user.organisation_id or referral.state != ReferralState.PENDING:
         raise ReferralRefused("not_allowed")
+    if accept and referral.mode == ReferralMode.TRANSFER and not user.has_role("supervisor"):
+        # Taking a tip over ends the sender's access: a supervisor's decision.
+        raise ReferralRefused("transfer_supervisor")
     text = clean_text(reason, REASON_MAX)
     if not accept and not text:
         raise ReferralRefused("reason")
@@ -210,6 +217,7 @@ def _hand_over(tip: Tip, referral: Referral) -> None:
     )
     if held_by_sender:
         tip.holder_org_id = referral.to_org_id
+        tip.assignee_id = None  # the sender's person no longer works it
     if sender.is_coordinator:  # the coordinator keeps sight of every tip
         return
     db.session.execute(
@@ -236,10 +244,19 @@ def withdraw(referral: Referral, user: StaffUser) -> None:
     referral.state = ReferralState.ENDED
     if tip.holder_org_id == referral.to_org_id:
         tip.holder_org_id = None
+        tip.assignee_id = None
     refresh_access(tip, referral.to_org_id)
     audit(
         user, "withdraw_referral", tip.id, other_org_id=referral.to_org_id, referral=referral.id
     )
+    if not sender_side:  # the coordinator withdrew another's referral: the sender is told too
+        audit(
+            user,
+            "withdraw_referral",
+            tip.id,
+            other_org_id=referral.from_org_id,
+            referral=referral.id,
+        )
 
 
 def referrals_seen_by(tip: Tip, grant: Grant) -> list[Referral]:
@@ -341,7 +358,9 @@ def hidden_related(tip_id: int, org_id: int) -> list[HiddenShare]:
         .group_by(Indicator.id, Indicator.kind, Indicator.value)
         .order_by(Indicator.id)
     )
-    return [HiddenShare(*row) for row in rows]
+    # Identifiers too common to link tips (facebook.com, t.me…) say nothing and would offer
+    # every tip that names them.
+    return [HiddenShare(*row) for row in rows if is_linkable(row[1], row[2])]
 
 
 def request_access(tip: Tip, user: StaffUser, indicator_id: int, reason: str) -> AccessRequest:
@@ -399,10 +418,18 @@ def decide_access(request: AccessRequest, user: StaffUser, *, grant: bool) -> li
         raise ReferralRefused("not_allowed")
     if request.state != RequestState.PENDING:
         raise ReferralRefused("answered")
+    to_org = db.session.get(Organisation, request.org_id)
+    if grant and (
+        to_org is None
+        or not to_org.active
+        or db.session.get(TipAccess, (to_org.id, request.tip_id)) is None
+        or not any(h.indicator_id == request.indicator_id for h in hidden_related(request.tip_id, to_org.id))
+    ):
+        # The organisation no longer holds the tip it asked from, or nothing is hidden now.
+        raise ReferralRefused("stale_request")
     request.state = RequestState.GRANTED if grant else RequestState.REFUSED
     request.decided_by_id, request.decided_at = user.id, utcnow()
     granted: list[int] = []
-    to_org = db.session.get(Organisation, request.org_id)
     if grant and to_org is not None:
         seen = select(TipAccess.tip_id).where(TipAccess.org_id == to_org.id)
         tip_ids = db.session.scalars(
@@ -492,13 +519,16 @@ def relays_of(tip: Tip, grant: Grant) -> list[RelayRequest]:
 
 
 def relay_for_reply(tip_id: int) -> int | None:
-    """The relay a reporter's new message answers: the last staff message's, if any."""
-    return db.session.scalar(
-        select(Message.relay_id)
-        .where(Message.tip_id == tip_id, Message.author == Author.STAFF)
+    """The relayed question a reporter's new message answers: only the first message
+    straight after it. Later messages (perhaps answering the holder's own questions) stay
+    with the holder."""
+    last = db.session.execute(
+        select(Message.author, Message.relay_id)
+        .where(Message.tip_id == tip_id)
         .order_by(Message.id.desc())
         .limit(1)
-    )
+    ).one_or_none()
+    return last.relay_id if last is not None and last.author == Author.STAFF else None
 
 
 def messages_seen_by(tip: Tip, grant: Grant) -> list[Message]:

@@ -13,7 +13,7 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 
 from portal import sessions
 from portal.extensions import db
-from portal.models import Attachment, Referral, RelayRequest, Tip
+from portal.models import Attachment, AuditEvent, Organisation, Referral, RelayRequest, Tip
 from portal.models.staff import Role, StaffUser
 from portal.organisations.access import Grant, organisation_of, scope_of, visible_tip
 
@@ -65,6 +65,16 @@ def _back_to() -> str:
     referrer = request.referrer or ""
     path = referrer.split("://", 1)[-1].partition("/")[2]
     return f"/{path}" if path.startswith("staff/") else url_for("staff_auth.home")
+
+
+def actor_of(event: AuditEvent) -> str:
+    """Who did it, as the signed-in person may know: a username of their own organisation
+    (the coordinator knows everyone's), otherwise only the other organisation's name."""
+    me = current_staff()
+    if me is None or event.organisation_id in (None, me.organisation_id) or in_coordinator(me):
+        return event.username
+    org = db.session.get(Organisation, event.organisation_id)
+    return org.name if org is not None else "–"
 
 
 def in_coordinator(user: StaffUser) -> bool:
@@ -123,7 +133,10 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _staff_org() -> dict[str, Any]:
         user = g.get("staff")
-        return {"staff_org": organisation_of(user) if user is not None else None}
+        return {
+            "staff_org": organisation_of(user) if user is not None else None,
+            "actor_of": actor_of,
+        }
 
     @app.before_request
     def _guard_staff() -> Any:

@@ -286,7 +286,7 @@ def build(app, reporter, state: str) -> Scenario:
     if state == "not-referred":
         _post(coordinator, f"/staff/referrals/{scenario.referral_id}/withdraw", page, decision="yes")
     elif state == "transferred-away":  # the other organisation accepts: the holder's access ends
-        make_staff(app, "matrix-onward", "analyst", org=ONWARD)
+        make_staff(app, "matrix-onward", "supervisor", org=ONWARD)
     with app.app_context():
         if state == "transferred-away":
             onward = db.session.scalar(

@@ -122,7 +122,7 @@ def test_decline_ends_access_and_transfer_moves_the_tip(app, client):
     assert f"/staff/tips/{second}/reply" not in coordinator.get(f"/staff/tips/{second}").text
     # The embassy transfers it on to the drug agency: its own access ends on acceptance.
     refer(embassy, second, orgs["bnn"], mode="transfer")
-    bnn = staff_client(app, "analyst", org="bnn")
+    bnn = staff_client(app, "supervisor", org="bnn")
     answer(bnn, second, "accept")
     assert embassy.get(f"/staff/tips/{second}").status_code == 404
     assert bnn.get(f"/staff/tips/{second}").status_code == 200

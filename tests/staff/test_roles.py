@@ -3,8 +3,9 @@
 import re
 
 from portal.extensions import db
-from portal.models import Tip
+from portal.models import Referral, RelayRequest, Tip
 from portal.models.staff import ROLE_ORDER, StaffUser
+from portal.organisations import services as org_services
 from tests.helpers import form_tokens, submit_report
 from tests.staff.helpers import sign_in, staff_client
 
@@ -43,8 +44,18 @@ def test_every_staff_route_is_granted_exactly_to_its_role_and_above(app, client)
         analyst_id = db.session.scalar(
             db.select(StaffUser.id).where(StaffUser.username == "matrix-analyst")
         )
+        # A referral and a relayed question of this tip, so their URLs name real rows (a
+        # row that does not exist is a 404 before any role check).
+        partner = org_services.create(
+            org_services.OrgFields("roles-partner", "Partner", "ngo", "ID")
+        )
+        referral = Referral(tip_id=tip_id, from_org_id=partner.id, to_org_id=partner.id)
+        relay = RelayRequest(tip_id=tip_id, org_id=partner.id, body="?")
+        db.session.add_all([referral, relay])
+        db.session.commit()
+        more = {"referral_id": referral.id, "relay_id": relay.id}
     # Account actions point at the analyst, whose own turn comes first.
-    ids = {"tip_id": tip_id, "user_id": analyst_id}
+    ids = {"tip_id": tip_id, "user_id": analyst_id, **more}
     rules = _staff_rules(app)
     assert any(view.staff_role == "admin" for _, _, view in rules)
 

@@ -59,7 +59,7 @@ def referral_context(tip: Tip, me: StaffUser, grant: Grant, forms: dict[str, Any
             else None
         ),
         "takers": list(takers.values()),
-        "holder": db.session.get(Organisation, holder_org_id(tip)),
+        "holder": _holder_known_to(tip, grant, seen),
         "relays": relays_of(tip, grant),
         "relay_form": (
             with_ids(forms.get("relay_form") or RelayForm(formdata=None), "relay")
@@ -72,3 +72,14 @@ def referral_context(tip: Tip, me: StaffUser, grant: Grant, forms: dict[str, Any
             AccessRequestForm(formdata=None), f"access-{indicator_id}"
         ),
     }
+
+
+def _holder_known_to(tip: Tip, grant: Grant, seen: list[Any]) -> Organisation | None:
+    """The organisation holding the conversation, if this one may know it: the coordinator
+    always; a partner only when the holder is on one of its own referrals (else None, and
+    the page says "another organisation")."""
+    holder = db.session.get(Organisation, holder_org_id(tip))
+    if holder is None or grant.coordinator:
+        return holder
+    parties = {r.from_org_id for r in seen} | {r.to_org_id for r in seen}
+    return holder if holder.id in parties else None

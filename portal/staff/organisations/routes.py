@@ -54,6 +54,11 @@ REFUSALS = {
     "empty": _l("Please write something first."),
     "nothing_hidden": _l("No tip held by another organisation shares this identifier now."),
     "answered": _l("This request was already answered."),
+    "stale_request": _l(
+        "This can no longer be granted: the organisation no longer has the tip it asked from, "
+        "or no other tip shares the identifier now."
+    ),
+    "transfer_supervisor": _l("Only a supervisor can accept a transfer."),
 }
 STATE_LABELS = {
     "pending": _l("Waiting for an answer"),
@@ -230,6 +235,15 @@ def access_requests() -> str:
             )
         },
         people=dict(db.session.execute(db.select(StaffUser.id, StaffUser.username)).all()),
+        # How many tips each grant would open, so the coordinator knows before clicking.
+        opens={
+            r.id: sum(
+                h.count
+                for h in referrals.hidden_related(r.tip_id, r.org_id)
+                if h.indicator_id == r.indicator_id
+            )
+            for r in pending
+        },
         org_label=org_label,
         form=DecisionForm(formdata=None),
     )

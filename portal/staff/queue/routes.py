@@ -136,9 +136,10 @@ def _render_detail(tip: Tip, me: StaffUser, status: int = 200, **forms: Any) -> 
     notes = db.select(Note).where(Note.tip_id == tip.id).order_by(Note.id)
     if not grant.coordinator:  # an organisation's notes are its own
         notes = notes.where(Note.organisation_id == grant.org_id)
-    related = store.related_tips(tip.id)
-    cluster = store.cluster_members(tip.cluster_id) if tip.cluster_id else []
-    seen = visible_ids(me, [r.tip_id for r in related] + list(cluster))
+    scope = None if grant.coordinator else grant.org_id
+    related = store.related_tips(tip.id, visible_to=scope)
+    cluster = store.cluster_members(tip.cluster_id, visible_to=scope) if tip.cluster_id else []
+    seen = visible_ids(me, [r.tip_id for r in related] + list(cluster))  # checked twice
     return render_template(
         "staff/queue/tip.html",
         tip=tip,

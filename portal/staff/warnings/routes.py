@@ -20,7 +20,7 @@ from portal.jobs import store
 from portal.models import Tip
 from portal.models.warnings import PublicWarning
 from portal.sanitize import clean_text
-from portal.staff.access import current_staff, requires, tip_or_404
+from portal.staff.access import current_staff, in_coordinator, requires, tip_or_404
 from portal.triage.defang import defang
 from portal.warnings import services
 
@@ -100,9 +100,12 @@ def publish(tip_id: int) -> Any:
 @bp.get("/warnings")
 @requires("analyst")
 def warning_list() -> str:
-    warnings = db.session.scalars(
-        db.select(PublicWarning).order_by(PublicWarning.id.desc()).limit(200)
-    ).all()
+    query = db.select(PublicWarning).order_by(PublicWarning.id.desc()).limit(200)
+    if not in_coordinator(current_staff()):
+        # Partners see what the public sees: a withdrawn warning may come from a tip that
+        # is not theirs.
+        query = query.where(PublicWarning.withdrawn_at.is_(None))
+    warnings = db.session.scalars(query).all()
     return render_template("staff/warnings/index.html", warnings=warnings)
 
 
