@@ -73,9 +73,12 @@ def png_file(tmp_path):
     return str(path)
 
 
-def staff_sign_in(page, live_server, app, username: str, role: str, lang: str = "en") -> None:
-    """A new account of this role signs in: password, then the current TOTP code."""
-    make_staff(app, username, role, language=lang)
+def staff_sign_in(
+    page, live_server, app, username: str, role: str, lang: str = "en", org: str | None = None
+) -> None:
+    """A new account of this role (in organisation `org`; None: the coordinator) signs in:
+    password, then the current TOTP code."""
+    make_staff(app, username, role, language=lang, org=org)
     with app.app_context():
         secret = db.session.scalar(
             db.select(StaffUser.totp_secret).where(StaffUser.username == username)

@@ -17,12 +17,10 @@ from babel.messages.pofile import read_po
 from portal.extensions import db
 from portal.jobs.triage import triage_tip
 from portal.models import ReferralRule, Tip
-from portal.models.staff import StaffUser
 from tests.browser.conftest import go, screenshot
 from tests.browser.test_accessibility import AXE, violations
-from tests.browser.test_mobile import fits_the_screen, png_file, too_wide
+from tests.browser.test_mobile import fits_the_screen, png_file, staff_sign_in, too_wide
 from tests.organisations.helpers import make_orgs, report
-from tests.staff.helpers import PASSWORD, code_for, make_staff
 
 pytestmark = pytest.mark.browser
 
@@ -82,20 +80,7 @@ def people(browser, js):
 
 
 def sign_in(page, live_server, app, username: str, role: str, org: str | None = None) -> None:
-    """A new account of `org` (None: the coordinator) signs in: password, then TOTP code."""
-    make_staff(app, username, role, org=org)
-    with app.app_context():
-        secret = db.session.scalar(
-            db.select(StaffUser.totp_secret).where(StaffUser.username == username)
-        )
-    page.goto(f"{live_server}/staff/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    go(page, "main form button[type=submit]")
-    page.wait_for_url("**/staff/login/code*")
-    page.fill("#code", code_for(secret))
-    go(page, "main form button[type=submit]")
-    page.wait_for_url("**/staff/queue**")
+    staff_sign_in(page, live_server, app, username, role, org=org)
 
 
 UNLABELLED = """[...document.querySelectorAll('textarea,select,input:not([type=hidden])')]

@@ -81,3 +81,10 @@ def answer(client, tip_id, decision="accept", reason=""):
         f"/staff/referrals/{referral}/answer",
         data={"csrf_token": form_tokens(page)["csrf_token"], "decision": decision, "reason": reason},
     )
+
+
+def follow_up(client, code: str, lang: str = "vi"):
+    """The reporter opens their follow-up page with the receipt code."""
+    page = client.get(f"/{lang}/follow-up").text
+    client.post(f"/{lang}/follow-up", data={"csrf_token": form_tokens(page)["csrf_token"], "code": code})
+    return client.get(f"/{lang}/follow-up")

@@ -9,16 +9,10 @@ import re
 from portal.extensions import db
 from portal.models import AuditEvent, Referral, ReferralRule, Tip, TipAccess
 from tests.helpers import form_tokens
-from tests.organisations.helpers import answer, csrf, make_orgs, refer, report
+from tests.organisations.helpers import answer, csrf, follow_up, make_orgs, refer, report
 from tests.staff.helpers import staff_client
 
 CANARY = "CANARY-7f3a-only-for-the-coordinator"
-
-
-def _follow_up(client, code, lang="vi"):
-    page = client.get(f"/{lang}/follow-up").text
-    client.post(f"/{lang}/follow-up", data={"csrf_token": form_tokens(page)["csrf_token"], "code": code})
-    return client.get(f"/{lang}/follow-up")
 
 
 def test_a_partner_sees_only_what_was_sent_to_it(app, client):
@@ -66,9 +60,9 @@ def test_accept_relay_and_the_reporter_is_told_in_their_language(app, client):
     refer(coordinator, tip_id, orgs["embassy"])
 
     # Pending: the reporter is not told yet.
-    assert 'id="passed-on"' not in _follow_up(client, code).text
+    assert 'id="passed-on"' not in follow_up(client, code).text
     assert answer(embassy, tip_id, "accept").status_code == 303
-    thread = _follow_up(client, code).text
+    thread = follow_up(client, code).text
     assert "Báo cáo của bạn đã được chuyển" in thread or 'id="passed-on"' in thread
     assert "Đại sứ quán Việt Nam tại Campuchia" in thread  # this embassy allows its name
 
@@ -85,7 +79,7 @@ def test_accept_relay_and_the_reporter_is_told_in_their_language(app, client):
         f"/staff/relays/{relay}/decide",
         data={"csrf_token": form_tokens(page)["csrf_token"], "decision": "yes"},
     )
-    thread = _follow_up(client, code).text
+    thread = follow_up(client, code).text
     assert "Bạn đang ở thành phố nào?" in thread
     client.post(
         "/vi/follow-up/reply",

@@ -11,16 +11,10 @@ from portal.extensions import db
 from portal.models import AuditEvent, Indicator, StaffUser, Tip
 from portal.warnings import services as warnings
 from tests.helpers import form_tokens
-from tests.organisations.helpers import answer, make_orgs, refer, report
+from tests.organisations.helpers import answer, follow_up, make_orgs, refer, report
 from tests.staff.helpers import make_staff, staff_client
 
 CANARY = "CANARY-HIDDEN-0xdead"
-
-
-def _follow_up(client, code, lang="vi"):
-    page = client.get(f"/{lang}/follow-up").text
-    client.post(f"/{lang}/follow-up", data={"csrf_token": form_tokens(page)["csrf_token"], "code": code})
-    return client.get(f"/{lang}/follow-up")
 
 
 def _user_id(app, username):
@@ -89,7 +83,7 @@ def test_only_the_first_answer_after_a_relayed_question_goes_to_the_asker(app, c
     coordinator.post(f"/staff/relays/{relay}/decide", data={
         "csrf_token": form_tokens(page)["csrf_token"], "decision": "yes"})
     for body in ("City is Sihanoukville", "SECRET-ADDR 12 Jalan Mawar"):
-        thread = _follow_up(client, code).text
+        thread = follow_up(client, code).text
         client.post("/vi/follow-up/reply", data={"csrf_token": form_tokens(thread)["csrf_token"],
                     "body": body}, content_type="multipart/form-data")
     page = embassy.get(f"/staff/tips/{tip_id}").text
