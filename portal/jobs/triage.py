@@ -74,12 +74,13 @@ def triage_tip(tip_id: int) -> str:
         db.session.rollback()
         return "already done"
     try:
-        results = _run_pipeline(TipView(*fields))
+        view = TipView(*fields)
+        results = _run_pipeline(view)
         save_results(tip_id, results, attempts + 1)
         # The organisations that see the tip keep its queue position; the coordinator's
         # standing rules refer it (each firing goes on the tip's history).
         referrals.sync_queue_rank(tip_id, results["queue_rank"])
-        referrals.apply_rules(tip_id)
+        referrals.apply_rules(tip_id, view.category, view.country, results["score"])
         db.session.commit()
         return "done"
     except Exception as error:  # noqa: BLE001 - recorded by kind, then raised again

@@ -294,20 +294,25 @@ def rule_matches(rule: ReferralRule, category: str, country: str | None, score: 
     )
 
 
-def apply_rules(tip_id: int) -> list[str]:
+def apply_rules(tip_id: int, category: str, country: str | None, score: int) -> list[str]:
     """Refer a freshly triaged tip as the coordinator's rules say; return the rules that
-    fired. Safe to run twice: a tip already referred to an organisation is not again."""
-    tip = db.session.get(Tip, tip_id)
+    fired. Safe to run twice: a tip already referred to an organisation is not again.
+
+    Called by every triage job with what it already knows of the tip, so a tip that no rule
+    matches costs one small query."""
+    rules = [
+        rule
+        for rule in db.session.scalars(
+            select(ReferralRule).where(ReferralRule.active.is_(True)).order_by(ReferralRule.id)
+        )
+        if rule_matches(rule, category, country, score)
+    ]
+    tip = db.session.get(Tip, tip_id) if rules else None
     if tip is None:
         return []
-    rules = db.session.scalars(
-        select(ReferralRule).where(ReferralRule.active.is_(True)).order_by(ReferralRule.id)
-    )
     fired = []
     coordinator = None
     for rule in rules:
-        if not rule_matches(rule, tip.category, tip.country, tip.score):
-            continue
         to_org = db.session.get(Organisation, rule.to_org_id)
         if to_org is None or not to_org.active or to_org.is_coordinator:
             continue

@@ -202,7 +202,8 @@ def test_referral_rules_fire_on_triage_and_go_on_the_history(app, client):
         # Triage again (a retry): the rule does not refer twice.
         from portal.organisations.referrals import apply_rules
 
-        assert apply_rules(drugs) == []
+        tip = db.session.get(Tip, drugs)
+        assert apply_rules(drugs, tip.category, tip.country, tip.score) == []
 
 
 def test_an_organisation_has_its_own_notes_dashboard_export_and_audit_log(app, client):
