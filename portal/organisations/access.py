@@ -58,19 +58,6 @@ def visible_clause(org_id: int | None) -> ColumnElement[bool] | None:
     return Tip.id.in_(select(TipAccess.tip_id).where(TipAccess.org_id == org_id))
 
 
-def visible_ids(user: StaffUser, tip_ids: Iterable[int]) -> set[int]:
-    """The ids among `tip_ids` that this account may see."""
-    ids = set(tip_ids)
-    org_id = scope_of(user)
-    if org_id is None or not ids:
-        return ids
-    return set(
-        db.session.scalars(
-            select(TipAccess.tip_id).where(TipAccess.org_id == org_id, TipAccess.tip_id.in_(ids))
-        )
-    )
-
-
 def grant_for(tip: Tip, user: StaffUser) -> Grant | None:
     """What `user`'s organisation may see of `tip`, or None if it may not see it at all."""
     org = organisation_of(user)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -125,16 +125,12 @@ def create(fields: OrgFields) -> Organisation:
 
 def update(org: Organisation, fields: OrgFields) -> None:
     """Change an organisation; its slug and whether it is the coordinator stay."""
-    fields = OrgFields(**{**_fields_of(fields), "slug": org.slug}).checked()
+    fields = replace(fields, slug=org.slug).checked()
     if (fields.kind == OrgKind.COORDINATOR) != org.is_coordinator:
         raise OrgError("kind")
     org.name, org.name_en, org.country = fields.name, fields.name_en, fields.country
     org.categories, org.countries = list(fields.categories), list(fields.countries)
     org.languages, org.name_public = list(fields.languages), fields.name_public
-
-
-def _fields_of(fields: OrgFields) -> dict[str, Any]:
-    return {name: getattr(fields, name) for name in OrgFields.__slots__}
 
 
 def all_organisations(active_only: bool = False) -> list[Organisation]:

@@ -20,7 +20,7 @@ from portal.jobs import store
 from portal.models import Attachment, Category, Note, Tip, TipStatus
 from portal.models.staff import AuditEvent, StaffUser
 from portal.organisations import referrals
-from portal.organisations.access import Grant, grant_for, scope_of, visible_ids
+from portal.organisations.access import Grant, grant_for, scope_of
 from portal.public.tips.forms import describe_answers
 from portal.staff.access import current_staff, requires, tip_or_404
 from portal.staff.organisations.context import referral_context
@@ -139,16 +139,15 @@ def _render_detail(tip: Tip, me: StaffUser, status: int = 200, **forms: Any) -> 
     scope = None if grant.coordinator else grant.org_id
     related = store.related_tips(tip.id, visible_to=scope)
     cluster = store.cluster_members(tip.cluster_id, visible_to=scope) if tip.cluster_id else []
-    seen = visible_ids(me, [r.tip_id for r in related] + list(cluster))  # checked twice
     return render_template(
         "staff/queue/tip.html",
         tip=tip,
         grant=grant,
         indicators=store.tip_indicators(tip.id),
         payments=payment_details(tip),
-        related=[r for r in related if r.tip_id in seen],
+        related=related,
         hidden=[] if grant.coordinator else referrals.hidden_related(tip.id, grant.org_id),
-        cluster=[tip_id for tip_id in cluster if tip_id in seen],
+        cluster=cluster,
         notes=list(db.session.scalars(notes)),
         history=list(db.session.scalars(_history_query(tip.id, grant))),
         messages=referrals.messages_seen_by(tip, grant),
