@@ -1,10 +1,14 @@
-"""Triage throughput: pure extract+score per core, and jobs/s through a real RQ worker
-against RQ's no-op job rate in the same run; worker RSS after all jobs.
+"""Triage throughput: pure extract+score per core, and jobs/s through real workers, all
+against RQ's own `SimpleWorker` running no-op jobs in the same run, on the same Redis.
 
-BENCH_JOBS (default 10000) tips are generated, stored and triaged by
-`flask --app portal triage worker --burst`; the same number of no-op jobs go
-through the same worker class first. SQLite + embedded Redis unless
-BENCH_DATABASE_URL / BENCH_REDIS_URL are set.
+BENCH_JOBS (default 10000) of each:
+1. no-op jobs through RQ's plain `SimpleWorker` (the baseline);
+2. the same no-op jobs through the portal's worker (`flask triage worker --burst`);
+3. real tips, stored and queued one job each as the web tier does, then triaged by the
+   portal's worker (extract, score, link, route, store; batches when many wait).
+The worker process's resident memory is sampled as it goes: at half the no-op jobs and at
+the end (growth over the last half), and its peak over the real tips.
+SQLite + embedded Redis unless BENCH_DATABASE_URL / BENCH_REDIS_URL are set.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -45,8 +50,12 @@ def pure_throughput() -> float:
     return len(tips) / (time.process_time() - start)
 
 
-def run_worker(env: dict[str, str], module_args: list[str]) -> tuple[float, int]:
-    """Run a burst worker; return (seconds, peak RSS of the main worker process in bytes)."""
+def run_worker(
+    env: dict[str, str], module_args: list[str], left: Callable[[], int] | None = None
+) -> tuple[float, dict[str, float]]:
+    """Run a burst worker; return (seconds, memory figures in MB) where the figures are the
+    peak RSS of the process running jobs, and with `left` (jobs still waiting) its RSS
+    when half the jobs were done and at the end."""
     start = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, *module_args],
@@ -56,14 +65,42 @@ def run_worker(env: dict[str, str], module_args: list[str]) -> tuple[float, int]
         stderr=subprocess.DEVNULL,
     )
     handle = psutil.Process(process.pid)
-    peak = 0
+    peak = half = last = 0
     while process.poll() is None:
         try:
-            peak = max(peak, handle.memory_info().rss)
+            # The supervisor's worker process runs the jobs (RQ's own worker: itself).
+            running = (handle.children() or [handle])[0]
+            rss = running.memory_info().rss
         except psutil.NoSuchProcess:
             break
-        time.sleep(0.2)
-    return time.monotonic() - start, peak
+        peak, last = max(peak, rss), rss or last
+        if left is not None and not half and left() <= JOBS // 2:
+            half = rss
+        time.sleep(0.05)
+    figures = {"peak_rss_mb": round(peak / 2**20, 1)}
+    if left is not None:
+        figures.update(rss_at_half_mb=round(half / 2**20, 1), rss_at_end_mb=round(last / 2**20, 1))
+    return time.monotonic() - start, figures
+
+
+def enqueue_noops(queue_name: str) -> None:
+    from rq import Queue, Retry
+
+    from portal.jobs.queue import RETRY_INTERVALS, get_redis
+
+    get_redis().flushdb()
+    queue = Queue(queue_name, connection=get_redis())
+    with get_redis().pipeline() as pipe:
+        for n in range(JOBS):
+            queue.enqueue(
+                "bench.noop_job.noop",
+                n,
+                job_id=f"noop-{n}",
+                retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+                result_ttl=3600,
+                pipeline=pipe,
+            )
+        pipe.execute()
 
 
 def main() -> None:
@@ -93,43 +130,38 @@ def main() -> None:
         )
         app = create_app(env, instance_path=workdir)
         with app.app_context():
-            from rq import Queue, Retry
-
             from portal.extensions import db
-            from portal.jobs.queue import RETRY_INTERVALS, get_queue, get_redis
+            from portal.jobs.queue import enqueue_triage_after_commit, get_queue, get_redis
             from portal.models import Tip
 
+            def left() -> int:
+                return get_queue().count
+
+            enqueue_noops("triage")
+            rq_seconds, _ = run_worker(env, ["-m", "bench.rq_simple_worker"])
+            enqueue_noops("triage")
+            noop_seconds, noop_memory = run_worker(
+                env, ["-m", "flask", "--app", "portal", "triage", "worker", "--burst"], left
+            )
             get_redis().flushdb()
-            noop_queue = Queue("triage", connection=get_redis())
-            for n in range(JOBS):
-                noop_queue.enqueue(
-                    "bench.noop_job.noop",
-                    n,
-                    job_id=f"noop-{n}",
-                    retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-                    result_ttl=3600,
-                )
-        noop_seconds, _ = run_worker(
-            env, ["-m", "flask", "--app", "portal", "triage", "worker", "--burst"]
-        )
-        with app.app_context():
-            get_redis().flushdb()
+            ids = []
             for n, (category, lang, country, text) in enumerate(generate(JOBS, seed=2)):
-                db.session.add(
-                    Tip(
-                        category=category,
-                        lang=lang,
-                        country=country,
-                        description=text,
-                        receipt_hash=f"bench{n:058d}",
-                        submission_key=f"bench{n:058d}",
-                    )
+                tip = Tip(
+                    category=category,
+                    lang=lang,
+                    country=country,
+                    description=text,
+                    receipt_hash=f"bench{n:058d}",
+                    submission_key=f"bench{n:058d}",
                 )
+                db.session.add(tip)
                 if n % 1000 == 999:
                     db.session.commit()
             db.session.commit()
-            assert get_queue().count == 0
-        triage_seconds, peak_rss = run_worker(
+            ids = list(db.session.scalars(db.select(Tip.id).order_by(Tip.id)))
+            queued = enqueue_triage_after_commit(ids)  # one job per tip, as the web tier does
+            assert len(queued) == JOBS, len(queued)
+        triage_seconds, triage_memory = run_worker(
             env, ["-m", "flask", "--app", "portal", "triage", "worker", "--burst"]
         )
         with app.app_context():
@@ -142,16 +174,20 @@ def main() -> None:
             redis_process.terminate()
         shutil.rmtree(workdir, ignore_errors=True)
 
+    rq_rate = JOBS / rq_seconds
     noop_rate = JOBS / noop_seconds
-    triage_rate = JOBS / triage_seconds  # includes the sweep that queues the stored tips
+    triage_rate = JOBS / triage_seconds
     result = {
         "jobs": JOBS,
         "database": "postgresql" if "DATABASE_URL" in env else "sqlite",
         "extract_score_tips_per_cpu_second": round(per_core),
-        "noop_jobs_per_s": round(noop_rate, 1),
-        "triage_jobs_per_s": round(triage_rate, 1),
-        "ratio": round(triage_rate / noop_rate, 2),
-        "worker_peak_rss_mb": round(peak_rss / 2**20, 1),
+        "rq_simpleworker_noop_jobs_per_s": round(rq_rate, 1),
+        "portal_worker_noop_jobs_per_s": round(noop_rate, 1),
+        "portal_noop_ratio": round(noop_rate / rq_rate, 2),
+        "triage_tips_per_s": round(triage_rate, 1),
+        "triage_ratio": round(triage_rate / rq_rate, 2),
+        "noop_worker_memory": noop_memory,
+        "triage_worker_memory": triage_memory,
         "triage_counts": counts,
         "indicators": indicators,
     }

@@ -94,6 +94,11 @@ class Settings:
     triage_queue: str = "triage"
     sweep_interval_seconds: int = 60
     stale_after_seconds: int = 600
+    worker_max_jobs: int = 20_000  # a worker process is replaced after this many jobs
+    worker_max_rss_mb: int = 400  # … or once it holds more memory than this
+    triage_batch: int = 100  # tips one job triages at most, when many wait
+    triage_job_timeout: int = 180  # seconds before a hung job is stopped (and retried)
+    worker_log_level: str = "WARNING"  # RQ's own lines in the worker (INFO: one per step of a job)
     follow_up_minutes: int = 30
     quick_exit_url: str = "https://www.google.com/"
     public_base_url: str = "http://127.0.0.1:5000"
@@ -170,6 +175,11 @@ class Settings:
             proxy_fix_x_for=_int(environ, "PROXY_FIX_X_FOR", 0, minimum=0),
             sweep_interval_seconds=_int(environ, "TRIAGE_SWEEP_INTERVAL", 60, minimum=1),
             stale_after_seconds=_int(environ, "TRIAGE_STALE_AFTER", 600, minimum=1),
+            worker_max_jobs=_int(environ, "TRIAGE_WORKER_MAX_JOBS", 20_000, minimum=1),
+            worker_max_rss_mb=_int(environ, "TRIAGE_WORKER_MAX_RSS_MB", 400, minimum=64),
+            triage_batch=_int(environ, "TRIAGE_BATCH", 100, minimum=1),
+            triage_job_timeout=_int(environ, "TRIAGE_JOB_TIMEOUT", 180, minimum=1),
+            worker_log_level=_log_level(environ.get("TRIAGE_WORKER_LOG_LEVEL", "WARNING")),
             quick_exit_url=environ.get("QUICK_EXIT_URL", "https://www.google.com/"),
             public_base_url=environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
             metrics_token=_metrics_token(environ, production),
@@ -209,6 +219,15 @@ def _engine_options(database_url: str) -> dict[str, object]:
     if database_url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}, "hide_parameters": True}
     return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5, "hide_parameters": True}
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(
+            f"TRIAGE_WORKER_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {raw!r}"
+        )
+    return level
 
 
 def _int(environ: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
@@ -253,7 +272,9 @@ def _require_strong_secret(name: str, value: str) -> None:
         for test in (str.islower, str.isupper, str.isdigit, lambda ch: not ch.isalnum())
     )
     if classes < 2 or secret_strength_bits(value) < MIN_SECRET_BITS:
-        raise ConfigError(f"{name} is not random enough (under {MIN_SECRET_BITS} bits); {_GENERATE}")
+        raise ConfigError(
+            f"{name} is not random enough (under {MIN_SECRET_BITS} bits); {_GENERATE}"
+        )
 
 
 def _is_example(value: str) -> bool:

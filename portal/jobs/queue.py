@@ -28,8 +28,11 @@ log = logging.getLogger(__name__)
 
 # Seconds to wait between retries of a failed triage job.
 RETRY_INTERVALS = [10, 60, 300]
-# After Redis failed once, skip it for this long so a burst of reports is not slowed down.
-_BACKOFF_SECONDS = 5.0
+# After Redis failed once, skip it for this long so a burst of reports is not slowed down
+# (kept short: what a process stores meanwhile is queued by its first report after it).
+_BACKOFF_SECONDS = 1.0
+# Tips stored while Redis was away, queued by a web process once Redis answers again.
+_CATCH_UP = 1000
 _ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
 
@@ -75,8 +78,15 @@ def enqueue_triage_after_commit(tip_ids: Iterable[int]) -> list[int]:
         for tip_id in ids:
             if _enqueue_once(queue, tip_id):
                 queued.append(tip_id)
+        if app.extensions.get("waspada.redis_was_down"):
+            # Redis answers again: the tips this process stored meanwhile go too, now.
+            app.extensions["waspada.redis_was_down"] = False
+            for tip_id in _pending(exclude=ids):
+                if _enqueue_once(queue, tip_id):
+                    queued.append(tip_id)
     except (redis.RedisError, OSError) as error:
         app.extensions["waspada.redis_down_until"] = time.monotonic() + _BACKOFF_SECONDS
+        app.extensions["waspada.redis_was_down"] = True
         log.warning(
             "triage queue unreachable, %d tip(s) stay pending: %s",
             len(ids) - len(queued),
@@ -99,16 +109,21 @@ def enqueue_triage_after_commit(tip_ids: Iterable[int]) -> list[int]:
 _CLAIM_MS = 10_000
 
 
-def _enqueue_once(queue: Queue, tip_id: int) -> bool:
+def _enqueue_once(queue: Queue, tip_id: int, *, report: bool = False) -> bool:
+    """Make sure the tip has a live job. True once it has; with `report`, True only if a
+    job had to be queued now."""
     job_id = job_id_for(tip_id)
     claim = f"waspada:queueing:{job_id}"
     if not queue.connection.set(claim, b"1", nx=True, px=_CLAIM_MS):
-        return True  # another process is queuing this tip right now
+        return not report  # another process is queuing this tip right now
     try:
         try:
             job = Job.fetch(job_id, connection=queue.connection)
             if job.get_status() in _ACTIVE and not _abandoned(job):
-                return True
+                return not report
+            # Out of RQ's intermediate queue too, or RQ's clean-up would later fail the
+            # fresh job that takes this id.
+            queue.connection.lrem(f"{queue.key}:intermediate", 0, job_id)
             job.delete()
         except NoSuchJobError:
             pass
@@ -119,6 +134,7 @@ def _enqueue_once(queue: Queue, tip_id: int) -> bool:
             tip_id,
             job_id=job_id,
             retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+            job_timeout=current_settings().triage_job_timeout,
             result_ttl=3600,
             failure_ttl=7 * 24 * 3600,
             description=f"triage tip {tip_id}",
@@ -128,9 +144,47 @@ def _enqueue_once(queue: Queue, tip_id: int) -> bool:
         queue.connection.delete(claim)
 
 
+def requeue_lost(tip_ids: list[int]) -> int:
+    """Queue again those of these tips whose job is missing or abandoned; return how many.
+    Raises if Redis does not answer."""
+    queue = get_queue()
+    requeued = [tip_id for tip_id in tip_ids if _enqueue_once(queue, tip_id, report=True)]
+    if requeued:
+        _mark_queued(requeued)
+    return len(requeued)
+
+
+def _pending(exclude: list[int]) -> list[int]:
+    try:
+        ids = list(
+            db.session.scalars(
+                db.select(Tip.id)
+                .where(Tip.triage_state == TriageState.PENDING, Tip.id.not_in(exclude))
+                .order_by(Tip.id)
+                .limit(_CATCH_UP)
+            )
+        )
+        db.session.rollback()
+        return ids
+    except SQLAlchemyError:
+        db.session.rollback()
+        return []
+
+
 def _abandoned(job: Job) -> bool:
-    """A started job whose worker stopped beating (killed mid-job) will never finish."""
-    if job.get_status() != JobStatus.STARTED or job.last_heartbeat is None:
+    """A job that will never run or finish though RQ counts it as active:
+    - queued, but in no queue: a worker took it (RQ's intermediate queue) and died before
+      starting it, or Redis lost the queue and kept the job;
+    - started by a worker that stopped beating (killed mid-job) or that Redis no longer
+      knows (it restarted empty, or the worker is gone)."""
+    status = job.get_status()
+    if status == JobStatus.QUEUED:
+        return job.connection.lpos(f"rq:queue:{job.origin}", job.id) is None
+    if status != JobStatus.STARTED:
+        return False
+    if job.worker_name and not job.connection.exists(f"rq:worker:{job.worker_name}"):
+        return True
+    if job.last_heartbeat is None:
         return False
     settings = current_settings()
     beat = job.last_heartbeat

@@ -36,9 +36,20 @@ def _insert(model: type) -> object:
 
 def save_indicators(tip_id: int, found: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """Store a tip's indicators (once each) and its edges; return their ids by (kind, value)."""
-    pairs = list(dict.fromkeys((kind, value[:VALUE_MAX]) for kind, value in found))
+    return save_indicators_many({tip_id: found})[tip_id]
+
+
+def save_indicators_many(
+    found: dict[int, Iterable[tuple[str, str]]],
+) -> dict[int, dict[tuple[str, str], int]]:
+    """The same for many tips in three statements: new indicators, their ids, the edges."""
+    per_tip = {
+        tip_id: list(dict.fromkeys((kind, value[:VALUE_MAX]) for kind, value in pairs))
+        for tip_id, pairs in found.items()
+    }
+    pairs = list(dict.fromkeys(pair for tip_pairs in per_tip.values() for pair in tip_pairs))
     if not pairs:
-        return {}
+        return {tip_id: {} for tip_id in per_tip}
     now = utcnow()
     db.session.execute(
         _insert(Indicator)  # type: ignore[attr-defined]
@@ -51,12 +62,19 @@ def save_indicators(tip_id: int, found: Iterable[tuple[str, str]]) -> dict[tuple
         )
     )
     ids = {(kind, value): id_ for kind, value, id_ in rows}
+    edges = [
+        {"tip_id": tip_id, "indicator_id": ids[pair]}
+        for tip_id, tip_pairs in per_tip.items()
+        for pair in tip_pairs
+    ]
     db.session.execute(
         _insert(TipIndicator)  # type: ignore[attr-defined]
-        .values([{"tip_id": tip_id, "indicator_id": id_} for id_ in ids.values()])
+        .values(edges)
         .on_conflict_do_nothing(index_elements=["tip_id", "indicator_id"])
     )
-    return ids
+    return {
+        tip_id: {pair: ids[pair] for pair in tip_pairs} for tip_id, tip_pairs in per_tip.items()
+    }
 
 
 def link_clusters(
@@ -66,34 +84,66 @@ def link_clusters(
 
     Returns the cluster id, which is the smallest tip id in the merged cluster.
     """
+    return link_clusters_many({tip_id: (cluster_id, indicator_ids)})[tip_id]
+
+
+def link_clusters_many(
+    tips: dict[int, tuple[int | None, dict[tuple[str, str], int]]],
+) -> dict[int, int]:
+    """Link many tips at once: every tip's cluster merges with the clusters of the tips it
+    shares a linkable indicator with (tips of the batch included). Returns each tip's
+    cluster id, the smallest tip id in its merged cluster; the tips' own rows are left to
+    the caller, the other members of a merged cluster are moved here."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LINK_LOCK})
-    link_ids = [id_ for (kind, value), id_ in indicator_ids.items() if is_linkable(kind, value)]
-    related: list[int] = []
-    if link_ids:
-        related = list(
-            db.session.scalars(
-                select(TipIndicator.tip_id)
-                .where(TipIndicator.indicator_id.in_(link_ids), TipIndicator.tip_id != tip_id)
-                .distinct()
+    links = {
+        tip_id: [id_ for (kind, value), id_ in ids.items() if is_linkable(kind, value)]
+        for tip_id, (_, ids) in tips.items()
+    }
+    wanted = sorted({id_ for ids in links.values() for id_ in ids})
+    sharing: dict[int, set[int]] = {}
+    if wanted:
+        for indicator_id, other in db.session.execute(
+            select(TipIndicator.indicator_id, TipIndicator.tip_id).where(
+                TipIndicator.indicator_id.in_(wanted)
             )
+        ):
+            sharing.setdefault(indicator_id, set()).add(other)
+    base = {tip_id: cluster or tip_id for tip_id, (cluster, _) in tips.items()}
+    outside = sorted({t for others in sharing.values() for t in others} - base.keys())
+    if outside:
+        rows = db.session.execute(
+            select(Tip.id, func.coalesce(Tip.cluster_id, Tip.id)).where(Tip.id.in_(outside))
         )
-    clusters = {cluster_id or tip_id}
-    if related:
-        clusters.update(
-            db.session.scalars(
-                select(func.coalesce(Tip.cluster_id, Tip.id)).where(Tip.id.in_(related)).distinct()
+        base.update({tip_id: cluster for tip_id, cluster in rows})
+    parent: dict[int, int] = {}
+
+    def root(node: int) -> int:
+        while parent.get(node, node) != node:
+            parent[node] = parent.get(parent[node], parent[node])
+            node = parent[node]
+        return node
+
+    for tip_id, ids in links.items():
+        for indicator_id in ids:
+            for other in sharing.get(indicator_id, ()):
+                if other in base:
+                    a, b = root(base[tip_id]), root(base[other])
+                    if a != b:
+                        parent[max(a, b)] = min(a, b)
+    components: dict[int, set[int]] = {}
+    for node in set(base.values()):
+        components.setdefault(root(node), set()).add(node)
+    for target, members in components.items():
+        if len(members) > 1:
+            db.session.execute(
+                update(Tip)
+                .where(Tip.cluster_id.in_(members) | Tip.id.in_(members))
+                .where((Tip.cluster_id != target) | Tip.cluster_id.is_(None))
+                .values(cluster_id=target)
+                .execution_options(synchronize_session=False)
             )
-        )
-    target = min(clusters)
-    db.session.execute(
-        update(Tip)
-        .where(Tip.cluster_id.in_(clusters) | Tip.id.in_([*related, tip_id]))
-        .where((Tip.cluster_id != target) | Tip.cluster_id.is_(None))
-        .values(cluster_id=target)
-        .execution_options(synchronize_session=False)
-    )
-    return target
+    return {tip_id: root(base[tip_id]) for tip_id in tips}
 
 
 def related_tips(tip_id: int, limit: int = 50, visible_to: int | None = None) -> list[RelatedTip]:

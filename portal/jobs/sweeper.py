@@ -9,7 +9,7 @@ from sqlalchemy import func, or_
 from portal import metrics
 from portal.config import current_settings
 from portal.extensions import db
-from portal.jobs.queue import enqueue_triage_after_commit
+from portal.jobs.queue import enqueue_triage_after_commit, requeue_lost
 from portal.models import Tip, TriageState, utcnow
 
 BATCH = 500
@@ -46,6 +46,33 @@ def sweep(now: datetime | None = None) -> int:
             if total:
                 metrics.requeued(total)
             return total
+
+
+def recover() -> int:
+    """After Redis came back (perhaps empty): queue every pending tip, and every queued tip
+    whose job Redis lost or that no live worker holds. Walks all waiting tips, not only the
+    stale ones, so none waits for the next sweep. Returns how many jobs were queued."""
+    total, after = 0, 0
+    while True:
+        ids = list(
+            db.session.scalars(
+                db.select(Tip.id)
+                .where(
+                    Tip.triage_state.in_([TriageState.PENDING, TriageState.QUEUED]),
+                    Tip.id > after,
+                )
+                .order_by(Tip.id)
+                .limit(BATCH)
+            )
+        )
+        db.session.rollback()  # no read left open while Redis is asked about each job
+        if not ids:
+            break
+        total += requeue_lost(ids)
+        after = ids[-1]
+    if total:
+        metrics.requeued(total)
+    return total
 
 
 def triage_counts() -> dict[str, int]:

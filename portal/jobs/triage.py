@@ -1,31 +1,55 @@
-"""The triage job: load a tip by id, run the pure pipeline, save. Safe to run twice.
+"""The triage jobs: load tips by id, run the pure pipeline, save. Safe to run twice.
 
-It works on plain rows (SQLAlchemy Core), not ORM objects: a forked work horse
-then touches far less shared memory, which is most of the cost of a job.
+`triage_tip` is the job the portal queues for every new tip. Run by a worker while other
+tips wait, it takes up to `TRIAGE_BATCH` of them in the same pass: one read, one write of
+each kind for the whole batch, one commit; their own jobs are then taken off the queue.
+`triage_rerun` scores a given list of tips again for `flask triage rerun`.
+
+Exactly once: the tips of a batch are read under a row lock (PostgreSQL: FOR UPDATE
+SKIP LOCKED, so two workers never take the same tip; SQLite: the write lock, taken
+before the read), and a tip's results are written in the same commit that marks it done.
+A worker killed mid-batch commits nothing; its tips are still waiting and are triaged
+later, once.
+
+It works on plain rows (SQLAlchemy Core), not ORM objects.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import redis
 from flask import has_app_context
 from rq import get_current_job
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, text, update
 
 from portal.categories import Category
+from portal.config import current_settings
 from portal.directory.loader import current_services
 from portal.extensions import db
 from portal.jobs import store
-from portal.models import PRIORITY_RANK, Tip, TriageState, queue_rank_for, utcnow
+from portal.models import (
+    PRIORITY_RANK,
+    AuditEvent,
+    Tip,
+    TipAccess,
+    TriageRun,
+    TriageState,
+    queue_rank_for,
+    utcnow,
+)
 from portal.organisations import referrals
 from portal.triage.indicators import extract, payment_countries
 from portal.triage.routing import suggest_routes
 from portal.triage.scoring import phone_region, score
+from portal.triage.version import rules_version
 
 # Free-text answers that describe the subject of a tip (choices are codes, not text).
 TEXT_ANSWERS = ("what_sold", "salary", "topic")
+_WAITING = (TriageState.PENDING, TriageState.QUEUED)
 
 log = logging.getLogger(__name__)
 
@@ -56,59 +80,216 @@ _COLUMNS = (
     Tip.in_danger,
     Tip.cluster_id,
 )
+_STATE = (Tip.triage_state, Tip.triage_attempts, Tip.score, Tip.rules_version)
+
+
+@dataclass(slots=True)
+class _Row:
+    view: TipView
+    state: str
+    attempts: int
+    score: int
+    version: str
 
 
 def triage_tip(tip_id: int) -> str:
-    """Triage one tip. Returns what happened, for the job's result."""
+    """Triage one tip and, run by a worker while other tips wait, a batch of them.
+    Returns what happened to this tip, for the job's result."""
     _require_app_context()
-    row = db.session.execute(
-        select(*_COLUMNS, Tip.triage_state, Tip.triage_attempts)
-        .where(Tip.id == tip_id)
-        .with_for_update()
-    ).one_or_none()
-    if row is None:
-        db.session.rollback()
-        return "missing"
-    *fields, state, attempts = row
-    if state == TriageState.DONE:
-        db.session.rollback()
-        return "already done"
+    take = current_settings().triage_batch - 1 if get_current_job() is not None else 0
     try:
-        view = TipView(*fields)
-        results = _run_pipeline(view)
-        save_results(tip_id, results, attempts + 1)
-        # The organisations that see the tip keep its queue position; the coordinator's
-        # standing rules refer it (each firing goes on the tip's history).
-        referrals.sync_queue_rank(tip_id, results["queue_rank"])
-        referrals.apply_rules(tip_id, view.category, view.country, results["score"])
-        db.session.commit()
-        return "done"
+        outcome, others = _triage_batch(tip_id, take)
     except Exception as error:  # noqa: BLE001 - recorded by kind, then raised again
         db.session.rollback()
         reason = failure_reason(error)
+    else:
+        if others:
+            _drop_jobs(others)
+        return outcome
     # RQ keeps the exception (failed-job registry, 7 days) and the worker logs it: an
     # error raised from tip text (a database error quoting a value, a pattern error
     # echoing its input) must reach neither. So only its kind travels on, raised after
     # the `except` block: nothing, not even a failure to record it, chains the original.
-    _record_failure(tip_id, attempts + 1, reason)
+    _record_failure(tip_id, reason)
     raise TriageFailed(reason)
 
 
-def save_results(tip_id: int, results: dict[str, Any], attempts: int) -> None:
-    """Write the pipeline's results and mark the tip done (the caller commits)."""
-    now = utcnow()
-    db.session.execute(
-        update(Tip)
-        .where(Tip.id == tip_id)
-        .values(
-            **results,
-            triage_attempts=attempts,
-            triaged_at=now,
-            triage_state=TriageState.DONE,
-            triage_error="",
-            triage_state_changed_at=now,
-        )
+def triage_rerun(run_id: int, tip_ids: Sequence[int]) -> int:
+    """Score these tips again for rerun `run_id` (those it has not scored yet); return how
+    many it scored. One commit for the batch, with the run's counts."""
+    _require_app_context()
+    _take_write_lock(run_id)
+    rows = _read(
+        select(*_COLUMNS, *_STATE)
+        .where(Tip.id.in_(list(tip_ids)))
+        .where((Tip.rerun_id != run_id) | Tip.rerun_id.is_(None))
     )
+    if not rows:
+        db.session.rollback()
+        return 0
+    results = {row.view.id: _run_pipeline(row.view) for row in rows}
+    changed = _save(rows, results, run_id=run_id)
+    db.session.execute(
+        update(TriageRun)
+        .where(TriageRun.id == run_id)
+        .values(scored=TriageRun.scored + len(rows), changed=TriageRun.changed + changed)
+    )
+    db.session.commit()
+    return len(rows)
+
+
+def _triage_batch(tip_id: int, take: int) -> tuple[str, list[int]]:
+    """Triage `tip_id` and up to `take` other waiting tips in one transaction; return this
+    tip's outcome and the ids of the others it triaged."""
+    _take_write_lock(tip_id)
+    own = _read(select(*_COLUMNS, *_STATE).where(Tip.id == tip_id))
+    if not own:
+        db.session.rollback()
+        return "missing", []
+    if own[0].state == TriageState.DONE:
+        db.session.rollback()
+        return "already done", []
+    rows = own
+    if take:
+        # Tips that failed before wait for their own retry: one bad tip must not fail
+        # every batch that would take it.
+        rows += _read(
+            select(*_COLUMNS, *_STATE)
+            .where(Tip.triage_state.in_(_WAITING), Tip.triage_error == "", Tip.id != tip_id)
+            .order_by(Tip.id)
+            .limit(take)
+        )
+    results: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        try:
+            results[row.view.id] = _run_pipeline(row.view)
+        except Exception:
+            if row.view.id == tip_id:
+                raise
+            # Another tip's own job triages it, and records the failure if it fails again.
+            log.warning("tip %d left for its own job: its pipeline failed", row.view.id)
+    rows = [row for row in rows if row.view.id in results]
+    _save(rows, results)
+    db.session.commit()
+    return "done", [row.view.id for row in rows if row.view.id != tip_id]
+
+
+def _take_write_lock(tip_id: int) -> None:
+    """SQLite: take the database's write lock before reading, so no other worker reads
+    the same waiting tips meanwhile (PostgreSQL locks the rows it reads instead)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("UPDATE tips SET id = id WHERE id = :id"), {"id": tip_id})
+
+
+def _read(query: Select[Any]) -> list[_Row]:
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Tip, skip_locked=True)
+    return [
+        _Row(TipView(*fields), state, attempts, score_, version)
+        for *fields, state, attempts, score_, version in db.session.execute(query)
+    ]
+
+
+def _save(rows: list[_Row], results: dict[int, dict[str, Any]], run_id: int | None = None) -> int:
+    """Write the batch's results in a few statements (the caller commits); return how many
+    scores moved on tips that had one."""
+    found = {row.view.id: results[row.view.id].pop("_found") for row in rows}
+    ids = store.save_indicators_many(
+        {tip_id: ((i.kind, i.value) for i in indicators) for tip_id, indicators in found.items()}
+    )
+    clusters = store.link_clusters_many(
+        {row.view.id: (row.view.cluster_id, ids[row.view.id]) for row in rows}
+    )
+    now = utcnow()
+    version = rules_version()
+    db.session.execute(
+        update(Tip),
+        [
+            {
+                "id": row.view.id,
+                **results[row.view.id],
+                "cluster_id": clusters[row.view.id],
+                "rules_version": version,
+                "triage_attempts": row.attempts + 1,
+                "triaged_at": now,
+                "triage_state": TriageState.DONE,
+                "triage_error": "",
+                "triage_state_changed_at": now,
+                **({"rerun_id": run_id} if run_id is not None else {}),
+            }
+            for row in rows
+        ],
+    )
+    ids_ = [row.view.id for row in rows]
+    # The organisations that see a tip keep its queue position in step.
+    db.session.execute(
+        update(TipAccess)
+        .where(TipAccess.tip_id.in_(ids_))
+        .values(
+            queue_rank=select(Tip.queue_rank).where(Tip.id == TipAccess.tip_id).scalar_subquery()
+        )
+        .execution_options(synchronize_session=False)
+    )
+    # The coordinator's standing rules refer tips (each firing goes on the tip's history).
+    rules = referrals.active_rules()
+    if rules:
+        for row in rows:
+            result = results[row.view.id]
+            referrals.apply_rules(
+                row.view.id, row.view.category, row.view.country, result["score"], rules=rules
+            )
+    moved = [
+        row
+        for row in rows
+        if row.state == TriageState.DONE and row.score != results[row.view.id]["score"]
+    ]
+    if moved:
+        # Scored again (rules changed): the tip's history says by which rules, from what to what.
+        db.session.execute(
+            AuditEvent.__table__.insert(),
+            [
+                {
+                    "at": now,
+                    "username": "-",
+                    "action": "rescored",
+                    "tip_id": row.view.id,
+                    "summary": "",
+                    "detail": {
+                        "rules_version": version,
+                        "previous_rules_version": row.version,
+                        "from": row.score,
+                        "to": results[row.view.id]["score"],
+                    },
+                }
+                for row in moved
+            ],
+        )
+    return len(moved)
+
+
+def save_batch(tips: Sequence[Tip]) -> None:
+    """Triage ORM tips just added in this transaction (the caller commits or rolls back)."""
+    rows = [_Row(view_of(tip), TriageState.PENDING, 0, 0, "") for tip in tips]
+    _save(rows, {row.view.id: _run_pipeline(row.view) for row in rows})
+
+
+def _drop_jobs(tip_ids: list[int]) -> None:
+    """Take the jobs of tips a batch triaged off the queue (best effort: a job left there
+    finds its tip done and ends at once)."""
+    from portal.jobs.queue import get_queue, job_id_for
+
+    try:
+        queue = get_queue()
+        job_ids = [job_id_for(tip_id) for tip_id in tip_ids]
+        with queue.connection.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                pipe.lrem(queue.key, 1, job_id)
+            removed = pipe.execute()
+        gone = [f"rq:job:{job_id}" for job_id, count in zip(job_ids, removed, strict=True) if count]
+        if gone:
+            queue.connection.delete(*gone)
+    except (redis.RedisError, OSError):
+        log.warning("could not take %d triaged tip(s) off the queue", len(tip_ids))
 
 
 def view_of(tip: Tip) -> TipView:
@@ -117,12 +298,11 @@ def view_of(tip: Tip) -> TipView:
 
 
 def _run_pipeline(tip: TipView) -> dict[str, Any]:
-    """Extract indicators, score, link and route; return the tip's new column values."""
+    """Extract indicators, score and route (no database): the tip's new column values, and
+    under "_found" the indicators to store and link."""
     text = triage_text(tip)
     # Read local phone numbers as scoring does: the tip's country, else its language's.
     found = extract(text, country=phone_region(tip.country, tip.lang))
-    ids = store.save_indicators(tip.id, ((i.kind, i.value) for i in found))
-    cluster_id = store.link_clusters(tip.id, tip.cluster_id, ids)
     result = score(tip.category, text, country=tip.country, lang=tip.lang, indicators=found)
     priority = result.priority
     if tip.in_danger:
@@ -150,7 +330,7 @@ def _run_pipeline(tip: TipView) -> dict[str, Any]:
             for r in result.reasons
         ],
         "routing": [asdict(route) for route in routes],
-        "cluster_id": cluster_id,
+        "_found": found,
     }
 
 
@@ -174,16 +354,16 @@ def failure_reason(error: Exception) -> str:
     return f"{reason} {sqlstate}" if isinstance(sqlstate, str) else reason
 
 
-def _record_failure(tip_id: int, attempts: int, reason: str) -> None:
+def _record_failure(tip_id: int, reason: str) -> None:
     """Keep the error for staff; the tip becomes `failed` only when no retry is left."""
     job = get_current_job()
     retries_left = (job.retries_left or 0) if job is not None else 0
     state = TriageState.QUEUED if retries_left > 0 else TriageState.FAILED
     db.session.execute(
         update(Tip)
-        .where(Tip.id == tip_id)
+        .where(Tip.id == tip_id, Tip.triage_state != TriageState.DONE)
         .values(
-            triage_attempts=attempts,
+            triage_attempts=Tip.triage_attempts + 1,
             triage_state=state,
             triage_error=reason[:2000],
             triage_state_changed_at=utcnow(),

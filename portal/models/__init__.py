@@ -29,6 +29,7 @@ from portal.models.tips import (
     Tip,
     TipIndicator,
     TipStatus,
+    TriageRun,
     TriageState,
     queue_rank_for,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "Tip",
     "TipIndicator",
     "TipStatus",
+    "TriageRun",
     "TriageState",
     "as_utc",
     "queue_rank_for",

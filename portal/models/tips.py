@@ -110,6 +110,10 @@ class Tip(Model):
     # Tips that share an indicator, directly or through others, share a cluster id:
     # the smallest tip id in the cluster.
     cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The version of the rules and reference data that gave the score (portal.triage.version),
+    # and the last `flask triage rerun` that scored it again.
+    rules_version: Mapped[str] = mapped_column(String(16), default="")
+    rerun_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # Staff side: who works on it, and when a person first looked at it.
     assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL"), index=True
@@ -247,3 +251,21 @@ class Note(Model):
     )
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TriageRun(Model):
+    """One `flask triage rerun`: which tips (its filters), the rules version it scores with,
+    and its counts. Running the command again with the same filters continues it."""
+
+    __tablename__ = "triage_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The filters as one canonical string, to find an unfinished run with the same ones.
+    filters_key: Mapped[str] = mapped_column(String(200), index=True)
+    rules_version: Mapped[str] = mapped_column(String(16))
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    scored: Mapped[int] = mapped_column(Integer, default=0)  # kept by the jobs, in their commit
+    changed: Mapped[int] = mapped_column(Integer, default=0)  # … of which the score moved
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

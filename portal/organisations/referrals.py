@@ -122,8 +122,10 @@ def refer(
     if mode == ReferralMode.TRANSFER and grant.holder:
         # Whoever holds the tip talks with the reporter: the thread goes with it.
         sharing = Sharing(sharing.photos, True, sharing.contact)
-    if (sharing.photos and not grant.photos) or (sharing.messages and not grant.messages) or (
-        sharing.contact and not grant.contact
+    if (
+        (sharing.photos and not grant.photos)
+        or (sharing.messages and not grant.messages)
+        or (sharing.contact and not grant.contact)
     ):
         raise ReferralRefused("more_than_given")
     if _is_live_to(tip.id, to_org.id):
@@ -222,9 +224,7 @@ def _hand_over(tip: Tip, referral: Referral) -> None:
         return
     db.session.execute(
         update(Referral)
-        .where(
-            Referral.tip_id == tip.id, Referral.to_org_id == sender.id, Referral.state.in_(LIVE)
-        )
+        .where(Referral.tip_id == tip.id, Referral.to_org_id == sender.id, Referral.state.in_(LIVE))
         .values(state=ReferralState.ENDED)
         .execution_options(synchronize_session="fetch")
     )
@@ -246,9 +246,7 @@ def withdraw(referral: Referral, user: StaffUser) -> None:
         tip.holder_org_id = None
         tip.assignee_id = None
     refresh_access(tip, referral.to_org_id)
-    audit(
-        user, "withdraw_referral", tip.id, other_org_id=referral.to_org_id, referral=referral.id
-    )
+    audit(user, "withdraw_referral", tip.id, other_org_id=referral.to_org_id, referral=referral.id)
     if not sender_side:  # the coordinator withdrew another's referral: the sender is told too
         audit(
             user,
@@ -294,19 +292,31 @@ def rule_matches(rule: ReferralRule, category: str, country: str | None, score: 
     )
 
 
-def apply_rules(tip_id: int, category: str, country: str | None, score: int) -> list[str]:
+def active_rules() -> list[ReferralRule]:
+    """The coordinator's standing referral rules in force, in the order they apply."""
+    return list(
+        db.session.scalars(
+            select(ReferralRule).where(ReferralRule.active.is_(True)).order_by(ReferralRule.id)
+        )
+    )
+
+
+def apply_rules(
+    tip_id: int,
+    category: str,
+    country: str | None,
+    score: int,
+    *,
+    rules: list[ReferralRule] | None = None,
+) -> list[str]:
     """Refer a freshly triaged tip as the coordinator's rules say; return the rules that
     fired. Safe to run twice: a tip already referred to an organisation is not again.
 
-    Called by every triage job with what it already knows of the tip, so a tip that no rule
-    matches costs one small query."""
-    rules = [
-        rule
-        for rule in db.session.scalars(
-            select(ReferralRule).where(ReferralRule.active.is_(True)).order_by(ReferralRule.id)
-        )
-        if rule_matches(rule, category, country, score)
-    ]
+    Called by triage with what it already knows of the tip and the `rules` it loaded once
+    for its batch, so a tip that no rule matches costs no query."""
+    if rules is None:
+        rules = active_rules()
+    rules = [rule for rule in rules if rule_matches(rule, category, country, score)]
     tip = db.session.get(Tip, tip_id) if rules else None
     if tip is None:
         return []
@@ -322,8 +332,15 @@ def apply_rules(tip_id: int, category: str, country: str | None, score: int) -> 
             continue  # referred before (even if declined): a rule does not insist
         coordinator = coordinator or ensure_coordinator()
         referral = _new_referral(
-            tip, coordinator.id, to_org, rule.name, rule.tlp, ReferralMode.SHARE, Sharing(),
-            None, rule=rule,
+            tip,
+            coordinator.id,
+            to_org,
+            rule.name,
+            rule.tlp,
+            ReferralMode.SHARE,
+            Sharing(),
+            None,
+            rule=rule,
         )
         audit(
             None,
@@ -356,7 +373,9 @@ def hidden_related(tip_id: int, org_id: int) -> list[HiddenShare]:
     theirs = TipIndicator.__table__.alias("theirs")
     seen = select(TipAccess.tip_id).where(TipAccess.org_id == org_id)
     rows = db.session.execute(
-        select(Indicator.id, Indicator.kind, Indicator.value, func.count(theirs.c.tip_id.distinct()))
+        select(
+            Indicator.id, Indicator.kind, Indicator.value, func.count(theirs.c.tip_id.distinct())
+        )
         .join(mine, mine.c.indicator_id == Indicator.id)
         .join(theirs, theirs.c.indicator_id == Indicator.id)
         .where(mine.c.tip_id == tip_id, theirs.c.tip_id != tip_id, theirs.c.tip_id.not_in(seen))
@@ -428,7 +447,10 @@ def decide_access(request: AccessRequest, user: StaffUser, *, grant: bool) -> li
         to_org is None
         or not to_org.active
         or db.session.get(TipAccess, (to_org.id, request.tip_id)) is None
-        or not any(h.indicator_id == request.indicator_id for h in hidden_related(request.tip_id, to_org.id))
+        or not any(
+            h.indicator_id == request.indicator_id
+            for h in hidden_related(request.tip_id, to_org.id)
+        )
     ):
         # The organisation no longer holds the tip it asked from, or nothing is hidden now.
         raise ReferralRefused("stale_request")
@@ -446,11 +468,22 @@ def decide_access(request: AccessRequest, user: StaffUser, *, grant: bool) -> li
             tip = db.session.get(Tip, tip_id)
             assert tip is not None
             referral = _new_referral(
-                tip, coordinator.id, to_org, f"#{request.id}", Tlp.AMBER, ReferralMode.SHARE,
-                Sharing(), user, state=ReferralState.ACCEPTED,
+                tip,
+                coordinator.id,
+                to_org,
+                f"#{request.id}",
+                Tlp.AMBER,
+                ReferralMode.SHARE,
+                Sharing(),
+                user,
+                state=ReferralState.ACCEPTED,
             )
             audit(
-                user, "grant_access", tip.id, other_org_id=to_org.id, request=request.id,
+                user,
+                "grant_access",
+                tip.id,
+                other_org_id=to_org.id,
+                request=request.id,
                 referral=referral.id,
             )
             granted.append(tip_id)
@@ -501,7 +534,10 @@ def decide_relay(relay: RelayRequest, user: StaffUser, *, send: bool) -> Message
     message = None
     if send:
         message = Message(
-            tip_id=tip.id, author=Author.STAFF, body=relay.body, staff_user_id=user.id,
+            tip_id=tip.id,
+            author=Author.STAFF,
+            body=relay.body,
+            staff_user_id=user.id,
             relay_id=relay.id,
         )
         db.session.add(message)
@@ -564,4 +600,3 @@ def sync_queue_rank(tip_id: int, queue_rank: int) -> None:
     db.session.execute(
         update(TipAccess).where(TipAccess.tip_id == tip_id).values(queue_rank=queue_rank)
     )
-

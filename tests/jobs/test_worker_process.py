@@ -127,6 +127,7 @@ def test_a_stop_asked_for_during_the_sweep_is_kept(app, redis_client, monkeypatc
         raise StopRequested
 
     monkeypatch.setattr(worker_module, "sweep", signalled_mid_sweep)
+    monkeypatch.setattr(worker_module, "recover", signalled_mid_sweep)  # the first pass
     worker = worker_module.TriageWorker([get_queue(app)], connection=redis_client)
     with app.app_context(), pytest.raises(StopRequested):
         worker.run_maintenance_tasks()

@@ -172,9 +172,11 @@ def _history_query(tip_id: int, grant: Grant):  # type: ignore[no-untyped-def]
         .where(AuditEvent.tip_id == tip_id, AuditEvent.action != "view_tip")
         .order_by(AuditEvent.id)
     )
-    if not grant.coordinator:  # its own steps, and those addressed to it
+    if not grant.coordinator:  # its own steps, those addressed to it, and new scores
         query = query.where(
-            (AuditEvent.organisation_id == grant.org_id) | (AuditEvent.other_org_id == grant.org_id)
+            (AuditEvent.organisation_id == grant.org_id)
+            | (AuditEvent.other_org_id == grant.org_id)
+            | (AuditEvent.action == "rescored")
         )
     return query
 
