@@ -119,7 +119,7 @@ def test_redis_restarted_empty_ten_times_every_tip_triaged_within_30_s(
             with app.app_context():
                 try:
                     wait_for(
-                        lambda: _states()[TriageState.DONE] == total,
+                        lambda total=total: _states()[TriageState.DONE] == total,
                         RECOVERY_SECONDS - (time.monotonic() - back_at),
                         f"repetition {repetition}: every tip triaged within 30 s of Redis returning",
                     )

@@ -56,6 +56,21 @@ EXIT_RECYCLE = 75  # did its share of jobs or grew too big: start a fresh one
 RESTART_PAUSE_SECONDS = 1.0
 
 
+class _WatchedQueue(Queue):
+    """RQ's queue, noting when waiting for a job fails because Redis went away (RQ's wait
+    loop retries quietly; the worker must know, to recover once Redis is back)."""
+
+    lost = False
+
+    @classmethod
+    def dequeue_any(cls, *args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return super().dequeue_any(*args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError):
+            _WatchedQueue.lost = True
+            raise
+
+
 class TriageWorker(SimpleWorker):
     """Runs jobs in its own process, sweeps as part of RQ's maintenance, and asks to be
     replaced when it has done `max_jobs` jobs or holds more than `max_rss` bytes."""
@@ -75,6 +90,8 @@ class TriageWorker(SimpleWorker):
         self.max_rss = max_rss
         self.jobs_done = 0
         self._process = psutil.Process()
+        # Set after RQ checked the queues' type against it: the queues stay plain ones.
+        self.queue_class = _WatchedQueue
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         try:
@@ -138,9 +155,9 @@ class TriageWorker(SimpleWorker):
         except (redis.ConnectionError, redis.TimeoutError):
             self.redis_lost = True  # RQ's wait loop retries every second (see below)
             raise
-        if self.redis_lost and pipeline is None:
-            self.redis_lost = False
+        if (self.redis_lost or _WatchedQueue.lost) and pipeline is None:
             self.back_online()
+            self.redis_lost = _WatchedQueue.lost = False
 
     def back_online(self) -> None:
         """Redis answers again after an outage, and may have come back empty: register
