@@ -84,6 +84,7 @@ load: install
 bench-scale: install
 	$(PY) bench/linking_scale.py
 	$(PY) bench/queue_scale.py
+	$(PY) bench/rerun_scale.py
 
 # Known vulnerabilities in the exact dependency set the tests run with (requirements.lock).
 audit: install

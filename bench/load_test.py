@@ -109,7 +109,10 @@ def main() -> int:
     }
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "portal", "db", "upgrade"],
-        cwd=ROOT, env=env, check=True, capture_output=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
     )
     import redis
 

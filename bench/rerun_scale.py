@@ -15,7 +15,8 @@ indicator and link: more work than a real rerun). Then:
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/waspada_bench_rerun \
         BENCH_REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/rerun_scale.py
 
-The database is dropped and recreated, the Redis database flushed. Writes
+The database is dropped and recreated, the Redis database flushed (without
+BENCH_REDIS_URL, an embedded Redis of its own). Writes
 bench/results/rerun_scale.json.
 """
 
@@ -76,10 +77,32 @@ def load(url: str, tips: list[tuple[str, str, str, str]]) -> None:
                 ):
                     copy.write_row(
                         (
-                            category, lang, country, text, "", "{}", "", False,
-                            f"r{n:063d}", f"s{n:063d}", "new", "done", 1, "",
-                            "2026-01-01", "2026-01-01", "2026-01-01", 0, "normal", 2,
-                            2100, False, "[]", "[]", False, "old",
+                            category,
+                            lang,
+                            country,
+                            text,
+                            "",
+                            "{}",
+                            "",
+                            False,
+                            f"r{n:063d}",
+                            f"s{n:063d}",
+                            "new",
+                            "done",
+                            1,
+                            "",
+                            "2026-01-01",
+                            "2026-01-01",
+                            "2026-01-01",
+                            0,
+                            "normal",
+                            2,
+                            2100,
+                            False,
+                            "[]",
+                            "[]",
+                            False,
+                            "old",
                         )
                     )
         conn.execute("VACUUM ANALYZE tips")
@@ -87,9 +110,16 @@ def load(url: str, tips: list[tuple[str, str, str, str]]) -> None:
 
 def main() -> None:
     url = os.environ.get("BENCH_DATABASE_URL")
+    if not url or not url.startswith("postgresql"):
+        sys.exit("set BENCH_DATABASE_URL to a PostgreSQL database that may be wiped")
     redis_url = os.environ.get("BENCH_REDIS_URL")
-    if not url or not url.startswith("postgresql") or not redis_url:
-        sys.exit("set BENCH_DATABASE_URL (PostgreSQL, may be wiped) and BENCH_REDIS_URL")
+    embedded = None
+    if not redis_url:  # the embedded Redis, as `make run` uses
+        from portal import redis_server
+
+        redis_dir = Path(tempfile.mkdtemp(prefix="wsp-rr-"))
+        embedded = redis_server.start_embedded(redis_dir)
+        redis_url = redis_server.embedded_url(redis_dir)
     admin_url, name = url.rsplit("/", 1)
     with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -138,6 +168,8 @@ def main() -> None:
         for worker in workers:
             worker.wait(timeout=60)
         shutil.rmtree(instance, ignore_errors=True)
+        if embedded is not None:
+            embedded.terminate()
     if command.returncode != 0:
         sys.exit(f"rerun failed:\n{command.stdout}\n{command.stderr}")
     with psycopg.connect(url) as conn:

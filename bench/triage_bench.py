@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -81,6 +82,51 @@ def run_worker(
     if left is not None:
         figures.update(rss_at_half_mb=round(half / 2**20, 1), rss_at_end_mb=round(last / 2**20, 1))
     return time.monotonic() - start, figures
+
+
+def single_tip_latencies(env: dict[str, str], app, count: int = 10) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """An idle worker, and one tip at a time: seconds from the commit to the tip triaged."""
+    from portal.extensions import db
+    from portal.jobs.queue import enqueue_triage_after_commit
+    from portal.models import Tip, TriageState
+
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "portal", "triage", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    seconds = []
+    try:
+        time.sleep(3)  # started and waiting for a job
+        for n in range(count):
+            tip = Tip(
+                category="drugs",
+                lang="id",
+                country="ID",
+                description=f"Jual sabu WA 0812-3456-{n:04d}",
+                receipt_hash=f"single{n:058d}",
+                submission_key=f"single{n:058d}",
+            )
+            db.session.add(tip)
+            db.session.commit()
+            started = time.monotonic()
+            enqueue_triage_after_commit([tip.id])
+            while True:
+                db.session.expire_all()
+                if db.session.get(Tip, tip.id).triage_state == TriageState.DONE:
+                    break
+                db.session.rollback()
+                time.sleep(0.005)
+            seconds.append(time.monotonic() - started)
+            time.sleep(0.5)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+    seconds.sort()
+    return {"median": round(seconds[len(seconds) // 2], 3), "max": round(seconds[-1], 3)}
 
 
 def enqueue_noops(queue_name: str) -> None:
@@ -169,6 +215,7 @@ def main() -> None:
 
             counts = triage_counts()
             indicators = db.session.execute(db.text("SELECT count(*) FROM indicators")).scalar()
+            latencies = single_tip_latencies(env, app)
     finally:
         if redis_process is not None:
             redis_process.terminate()
@@ -186,6 +233,7 @@ def main() -> None:
         "portal_noop_ratio": round(noop_rate / rq_rate, 2),
         "triage_tips_per_s": round(triage_rate, 1),
         "triage_ratio": round(triage_rate / rq_rate, 2),
+        "single_tip_seconds_to_triaged": latencies,
         "noop_worker_memory": noop_memory,
         "triage_worker_memory": triage_memory,
         "triage_counts": counts,
