@@ -18,10 +18,18 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("tips") as batch_op:
-        batch_op.add_column(sa.Column("rules_version", sa.String(length=16), nullable=False, server_default=""))
-        batch_op.add_column(sa.Column("rerun_id", sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_tips_rerun_id"), ["rerun_id"], unique=False)
+    op.create_table(
+        "triage_marks",
+        sa.Column("tip_id", sa.Integer(), nullable=False),
+        sa.Column("rules_version", sa.String(length=16), nullable=False),
+        sa.Column("scored_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("times_scored", sa.Integer(), nullable=False),
+        sa.Column("rerun_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["tip_id"], ["tips.id"], name=op.f("fk_triage_marks_tip_id_tips"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("tip_id", name=op.f("pk_triage_marks")),
+    )
     op.create_table(
         "triage_runs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -43,7 +51,4 @@ def downgrade():
     with op.batch_alter_table("triage_runs") as batch_op:
         batch_op.drop_index(batch_op.f("ix_triage_runs_filters_key"))
     op.drop_table("triage_runs")
-    with op.batch_alter_table("tips") as batch_op:
-        batch_op.drop_index(batch_op.f("ix_tips_rerun_id"))
-        batch_op.drop_column("rerun_id")
-        batch_op.drop_column("rules_version")
+    op.drop_table("triage_marks")

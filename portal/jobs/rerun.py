@@ -25,7 +25,7 @@ from portal.accounts.audit import audit
 from portal.config import current_settings
 from portal.extensions import db
 from portal.jobs.queue import RETRY_INTERVALS, get_queue
-from portal.models import Tip, TriageRun, as_utc, utcnow
+from portal.models import Tip, TriageMark, TriageRun, as_utc, utcnow
 from portal.triage.version import rules_version
 
 # Tips per job: big enough that a job's fixed costs (Redis, a commit) vanish per tip,
@@ -47,7 +47,7 @@ class RerunFilters:
 
 def select_tips(filters: RerunFilters, version: str) -> Select[tuple[int]]:
     """The ids of the tips a run with these filters covers."""
-    query = select(Tip.id)
+    query = select(Tip.id).outerjoin(TriageMark, TriageMark.tip_id == Tip.id)
     if filters.category:
         query = query.where(Tip.category == filters.category)
     if filters.status:
@@ -55,7 +55,7 @@ def select_tips(filters: RerunFilters, version: str) -> Select[tuple[int]]:
     if filters.since:
         query = query.where(Tip.created_at >= datetime.fromisoformat(filters.since))
     if filters.rules_changed_only:
-        query = query.where(Tip.rules_version != version)
+        query = query.where(TriageMark.rules_version.is_distinct_from(version))
     return query
 
 
@@ -89,7 +89,7 @@ def remaining(run: TriageRun) -> Select[tuple[int]]:
     """Tips of the run it has not scored yet."""
     filters = RerunFilters(**run.filters)
     return select_tips(filters, run.rules_version).where(
-        (Tip.rerun_id != run.id) | Tip.rerun_id.is_(None)
+        (TriageMark.rerun_id != run.id) | TriageMark.rerun_id.is_(None)
     )
 
 

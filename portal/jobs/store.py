@@ -22,6 +22,27 @@ _LINK_LOCK = 0x5741_5350  # "WASP"
 VALUE_MAX = 500
 
 
+_PG_NEW_INDICATORS = text(
+    "INSERT INTO indicators (kind, value, first_seen_at)"
+    " SELECT kind, value, :now FROM unnest(CAST(:kinds AS text[]), CAST(:values AS text[]))"
+    " AS new(kind, value) ON CONFLICT (kind, value) DO NOTHING"
+)
+_PG_INDICATOR_IDS = text(
+    "SELECT i.kind, i.value, i.id FROM indicators AS i"
+    " JOIN unnest(CAST(:kinds AS text[]), CAST(:values AS text[])) AS wanted(kind, value)"
+    " ON i.kind = wanted.kind AND i.value = wanted.value"
+)
+_PG_NEW_EDGES = text(
+    "INSERT INTO tip_indicators (tip_id, indicator_id)"
+    " SELECT * FROM unnest(CAST(:tips AS integer[]), CAST(:indicators AS integer[]))"
+    " ON CONFLICT (tip_id, indicator_id) DO NOTHING"
+)
+
+
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 @dataclass(frozen=True, slots=True)
 class RelatedTip:
     tip_id: int
@@ -51,27 +72,32 @@ def save_indicators_many(
     if not pairs:
         return {tip_id: {} for tip_id in per_tip}
     now = utcnow()
-    db.session.execute(
-        _insert(Indicator)  # type: ignore[attr-defined]
-        .values([{"kind": k, "value": v, "first_seen_at": now} for k, v in pairs])
-        .on_conflict_do_nothing(index_elements=["kind", "value"])
-    )
-    rows = db.session.execute(
-        select(Indicator.kind, Indicator.value, Indicator.id).where(
-            tuple_(Indicator.kind, Indicator.value).in_(pairs)
+    kinds, values = [k for k, _ in pairs], [v for _, v in pairs]
+    if _postgresql():
+        # Arrays, one statement each: the same SQL every time, whatever the batch's size.
+        db.session.execute(_PG_NEW_INDICATORS, {"kinds": kinds, "values": values, "now": now})
+        rows = db.session.execute(_PG_INDICATOR_IDS, {"kinds": kinds, "values": values})
+    else:
+        db.session.execute(
+            _insert(Indicator).on_conflict_do_nothing(index_elements=["kind", "value"]),  # type: ignore[attr-defined]
+            [{"kind": k, "value": v, "first_seen_at": now} for k, v in pairs],
         )
-    )
+        rows = db.session.execute(
+            select(Indicator.kind, Indicator.value, Indicator.id).where(
+                tuple_(Indicator.kind, Indicator.value).in_(pairs)
+            )
+        )
     ids = {(kind, value): id_ for kind, value, id_ in rows}
-    edges = [
-        {"tip_id": tip_id, "indicator_id": ids[pair]}
-        for tip_id, tip_pairs in per_tip.items()
-        for pair in tip_pairs
-    ]
-    db.session.execute(
-        _insert(TipIndicator)  # type: ignore[attr-defined]
-        .values(edges)
-        .on_conflict_do_nothing(index_elements=["tip_id", "indicator_id"])
-    )
+    edges = [(tip_id, ids[pair]) for tip_id, tip_pairs in per_tip.items() for pair in tip_pairs]
+    if _postgresql():
+        db.session.execute(
+            _PG_NEW_EDGES, {"tips": [t for t, _ in edges], "indicators": [i for _, i in edges]}
+        )
+    else:
+        db.session.execute(
+            _insert(TipIndicator).on_conflict_do_nothing(index_elements=["tip_id", "indicator_id"]),  # type: ignore[attr-defined]
+            [{"tip_id": t, "indicator_id": i} for t, i in edges],
+        )
     return {
         tip_id: {pair: ids[pair] for pair in tip_pairs} for tip_id, tip_pairs in per_tip.items()
     }

@@ -16,15 +16,18 @@ It works on plain rows (SQLAlchemy Core), not ORM objects.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, fields
 from typing import Any
 
 import redis
 from flask import has_app_context
 from rq import get_current_job
-from sqlalchemy import Select, select, text, update
+from sqlalchemy import Select, func, select, text, update
+from sqlalchemy.dialects import sqlite
 
 from portal.categories import Category
 from portal.config import current_settings
@@ -36,6 +39,7 @@ from portal.models import (
     AuditEvent,
     Tip,
     TipAccess,
+    TriageMark,
     TriageRun,
     TriageState,
     queue_rank_for,
@@ -43,7 +47,7 @@ from portal.models import (
 )
 from portal.organisations import referrals
 from portal.triage.indicators import extract, payment_countries
-from portal.triage.routing import suggest_routes
+from portal.triage.routing import Route, suggest_routes
 from portal.triage.scoring import phone_region, score
 from portal.triage.version import rules_version
 
@@ -52,6 +56,13 @@ TEXT_ANSWERS = ("what_sold", "salary", "topic")
 _WAITING = (TriageState.PENDING, TriageState.QUEUED)
 
 log = logging.getLogger(__name__)
+
+# The support directory's services for the batch being triaged (read once per batch).
+_services: ContextVar[list[Any] | None] = ContextVar("triage_services", default=None)
+# … and the routing suggestions it worked out, by their inputs.
+_route_cache: ContextVar[dict[tuple[Any, ...], list[dict[str, Any]]] | None] = ContextVar(
+    "triage_routes", default=None
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +91,20 @@ _COLUMNS = (
     Tip.in_danger,
     Tip.cluster_id,
 )
-_STATE = (Tip.triage_state, Tip.triage_attempts, Tip.score, Tip.rules_version)
+# What a batch compares its results with (a tip whose results did not move keeps its row),
+# and the rules that gave them.
+_STATE = (
+    Tip.triage_state,
+    Tip.triage_attempts,
+    Tip.score,
+    Tip.priority,
+    Tip.urgent,
+    Tip.queue_rank,
+    Tip.score_reasons,
+    Tip.routing,
+    TriageMark.rules_version,
+)
+_ROUTE_FIELDS = tuple(field.name for field in fields(Route))
 
 
 @dataclass(slots=True)
@@ -89,7 +113,25 @@ class _Row:
     state: str
     attempts: int
     score: int
-    version: str
+    priority: str
+    urgent: bool
+    queue_rank: int
+    score_reasons: list[Any]
+    routing: list[Any]
+    version: str | None
+
+    def same_as(self, result: dict[str, Any], cluster_id: int) -> bool:
+        """True if triage found what the tip already shows (its row need not be written)."""
+        return (
+            self.state == TriageState.DONE
+            and self.view.cluster_id == cluster_id
+            and self.score == result["score"]
+            and self.priority == result["priority"]
+            and self.urgent == result["urgent"]
+            and self.queue_rank == result["queue_rank"]
+            and self.score_reasons == result["score_reasons"]
+            and self.routing == result["routing"]
+        )
 
 
 def triage_tip(tip_id: int) -> str:
@@ -118,11 +160,13 @@ def triage_rerun(run_id: int, tip_ids: Sequence[int]) -> int:
     """Score these tips again for rerun `run_id` (those it has not scored yet); return how
     many it scored. One commit for the batch, with the run's counts."""
     _require_app_context()
-    _take_write_lock(run_id)
+    _services.set(None)  # the directory as it is now
+    _route_cache.set(None)
+    _take_write_lock(tip_ids[0])
     rows = _read(
-        select(*_COLUMNS, *_STATE)
+        _select_rows()
         .where(Tip.id.in_(list(tip_ids)))
-        .where((Tip.rerun_id != run_id) | Tip.rerun_id.is_(None))
+        .where((TriageMark.rerun_id != run_id) | TriageMark.rerun_id.is_(None))
     )
     if not rows:
         db.session.rollback()
@@ -141,8 +185,10 @@ def triage_rerun(run_id: int, tip_ids: Sequence[int]) -> int:
 def _triage_batch(tip_id: int, take: int) -> tuple[str, list[int]]:
     """Triage `tip_id` and up to `take` other waiting tips in one transaction; return this
     tip's outcome and the ids of the others it triaged."""
+    _services.set(None)  # the directory as it is now
+    _route_cache.set(None)
     _take_write_lock(tip_id)
-    own = _read(select(*_COLUMNS, *_STATE).where(Tip.id == tip_id))
+    own = _read(_select_rows().where(Tip.id == tip_id))
     if not own:
         db.session.rollback()
         return "missing", []
@@ -154,7 +200,7 @@ def _triage_batch(tip_id: int, take: int) -> tuple[str, list[int]]:
         # Tips that failed before wait for their own retry: one bad tip must not fail
         # every batch that would take it.
         rows += _read(
-            select(*_COLUMNS, *_STATE)
+            _select_rows()
             .where(Tip.triage_state.in_(_WAITING), Tip.triage_error == "", Tip.id != tip_id)
             .order_by(Tip.id)
             .limit(take)
@@ -181,13 +227,15 @@ def _take_write_lock(tip_id: int) -> None:
         db.session.execute(text("UPDATE tips SET id = id WHERE id = :id"), {"id": tip_id})
 
 
+def _select_rows() -> Select[Any]:
+    return select(*_COLUMNS, *_STATE).outerjoin(TriageMark, TriageMark.tip_id == Tip.id)
+
+
 def _read(query: Select[Any]) -> list[_Row]:
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Tip, skip_locked=True)
-    return [
-        _Row(TipView(*fields), state, attempts, score_, version)
-        for *fields, state, attempts, score_, version in db.session.execute(query)
-    ]
+    width = len(_COLUMNS)
+    return [_Row(TipView(*row[:width]), *row[width:]) for row in db.session.execute(query)]
 
 
 def _save(rows: list[_Row], results: dict[int, dict[str, Any]], run_id: int | None = None) -> int:
@@ -202,24 +250,31 @@ def _save(rows: list[_Row], results: dict[int, dict[str, Any]], run_id: int | No
     )
     now = utcnow()
     version = rules_version()
-    db.session.execute(
-        update(Tip),
-        [
-            {
-                "id": row.view.id,
-                **results[row.view.id],
-                "cluster_id": clusters[row.view.id],
-                "rules_version": version,
-                "triage_attempts": row.attempts + 1,
-                "triaged_at": now,
-                "triage_state": TriageState.DONE,
-                "triage_error": "",
-                "triage_state_changed_at": now,
-                **({"rerun_id": run_id} if run_id is not None else {}),
-            }
-            for row in rows
-        ],
-    )
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    # Only tips whose results moved (or that were never triaged) are written: scoring with
+    # new rules that agree (most tips, most of the time) writes only the narrow mark.
+    written = [row for row in rows if not row.same_as(results[row.view.id], clusters[row.view.id])]
+    if written and postgresql:
+        _pg_update_tips(written, results, clusters, now)
+    elif written:
+        db.session.execute(
+            update(Tip),
+            [
+                {
+                    "id": row.view.id,
+                    **results[row.view.id],
+                    "cluster_id": clusters[row.view.id],
+                    # Attempts count the tries of a tip's first triage, not the reruns.
+                    "triage_attempts": row.attempts + (row.state != TriageState.DONE),
+                    "triaged_at": now,
+                    "triage_state": TriageState.DONE,
+                    "triage_error": "",
+                    "triage_state_changed_at": now,
+                }
+                for row in written
+            ],
+        )
+    _mark(rows, version, now, run_id, postgresql)
     ids_ = [row.view.id for row in rows]
     # The organisations that see a tip keep its queue position in step.
     db.session.execute(
@@ -245,31 +300,120 @@ def _save(rows: list[_Row], results: dict[int, dict[str, Any]], run_id: int | No
     ]
     if moved:
         # Scored again (rules changed): the tip's history says by which rules, from what to what.
-        db.session.execute(
-            AuditEvent.__table__.insert(),
-            [
-                {
-                    "at": now,
-                    "username": "-",
-                    "action": "rescored",
-                    "tip_id": row.view.id,
-                    "summary": "",
-                    "detail": {
-                        "rules_version": version,
-                        "previous_rules_version": row.version,
-                        "from": row.score,
-                        "to": results[row.view.id]["score"],
-                    },
-                }
-                for row in moved
-            ],
-        )
+        details = [
+            {
+                "rules_version": version,
+                "previous_rules_version": row.version,
+                "from": row.score,
+                "to": results[row.view.id]["score"],
+            }
+            for row in moved
+        ]
+        if db.session.get_bind().dialect.name == "postgresql":
+            rescored = [
+                {"tip_id": row.view.id, "detail": detail}
+                for row, detail in zip(moved, details, strict=True)
+            ]
+            db.session.execute(_PG_RESCORED, {"now": now, "rows": json.dumps(rescored)})
+        else:
+            db.session.execute(
+                AuditEvent.__table__.insert(),
+                [
+                    {
+                        "at": now,
+                        "username": "-",
+                        "action": "rescored",
+                        "tip_id": row.view.id,
+                        "summary": "",
+                        "detail": detail,
+                    }
+                    for row, detail in zip(moved, details, strict=True)
+                ],
+            )
     return len(moved)
+
+
+# PostgreSQL: a batch's writes as one statement each, its rows as one JSON document
+# (json_to_recordset): the same SQL whatever the batch's size, no per-row statements for the
+# server to run, and one C-encoded string for the client to send.
+_PG_UPDATE_TIPS = text(
+    "UPDATE tips AS t SET score = u.score, priority = u.priority,"
+    " priority_rank = u.priority_rank, queue_rank = u.queue_rank, urgent = u.urgent,"
+    " score_reasons = u.score_reasons, routing = u.routing, cluster_id = u.cluster_id,"
+    " triage_attempts = t.triage_attempts + CASE WHEN t.triage_state = 'done' THEN 0 ELSE 1 END,"
+    " triaged_at = :now, triage_state = 'done', triage_error = '',"
+    " triage_state_changed_at = :now, updated_at = :now"
+    " FROM json_to_recordset(CAST(:rows AS json)) AS u(id integer, score integer,"
+    " priority text, priority_rank integer, queue_rank integer, urgent boolean,"
+    " score_reasons json, routing json, cluster_id integer) WHERE t.id = u.id"
+)
+_PG_RESCORED = text(
+    "INSERT INTO audit_events (at, username, action, tip_id, summary, detail)"
+    " SELECT :now, '-', 'rescored', u.tip_id, '', u.detail"
+    " FROM json_to_recordset(CAST(:rows AS json)) AS u(tip_id integer, detail json)"
+)
+
+
+_PG_MARK = text(
+    "INSERT INTO triage_marks (tip_id, rules_version, scored_at, times_scored, rerun_id)"
+    " SELECT u.tip_id, :version, :now, 1, CAST(:run_id AS integer)"
+    " FROM unnest(CAST(:tips AS integer[])) AS u(tip_id)"
+    " ON CONFLICT (tip_id) DO UPDATE SET rules_version = EXCLUDED.rules_version,"
+    " scored_at = EXCLUDED.scored_at, times_scored = triage_marks.times_scored + 1,"
+    " rerun_id = COALESCE(EXCLUDED.rerun_id, triage_marks.rerun_id)"
+)
+
+
+def _pg_update_tips(
+    rows: list[_Row], results: dict[int, dict[str, Any]], clusters: dict[int, int], now: Any
+) -> None:
+    payload = [
+        {"id": row.view.id, **results[row.view.id], "cluster_id": clusters[row.view.id]}
+        for row in rows
+    ]
+    db.session.execute(_PG_UPDATE_TIPS, {"rows": json.dumps(payload), "now": now})
+
+
+def _mark(rows: list[_Row], version: str, now: Any, run_id: int | None, postgresql: bool) -> None:
+    """Which rules scored these tips, when, once more, and in which rerun."""
+    tips = [row.view.id for row in rows]
+    if postgresql:
+        db.session.execute(
+            _PG_MARK, {"tips": tips, "version": version, "now": now, "run_id": run_id}
+        )
+        return
+    insert = sqlite.insert(TriageMark)
+    db.session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["tip_id"],
+            set_={
+                "rules_version": insert.excluded.rules_version,
+                "scored_at": insert.excluded.scored_at,
+                "times_scored": TriageMark.times_scored + 1,
+                "rerun_id": func.coalesce(insert.excluded.rerun_id, TriageMark.rerun_id),
+            },
+        ),
+        [
+            {
+                "tip_id": tip,
+                "rules_version": version,
+                "scored_at": now,
+                "times_scored": 1,
+                "rerun_id": run_id,
+            }
+            for tip in tips
+        ],
+    )
 
 
 def save_batch(tips: Sequence[Tip]) -> None:
     """Triage ORM tips just added in this transaction (the caller commits or rolls back)."""
-    rows = [_Row(view_of(tip), TriageState.PENDING, 0, 0, "") for tip in tips]
+    _services.set(None)
+    _route_cache.set(None)
+    rows = [
+        _Row(view_of(tip), TriageState.PENDING, 0, 0, "normal", False, 0, [], [], None)
+        for tip in tips
+    ]
     _save(rows, {row.view.id: _run_pipeline(row.view) for row in rows})
 
 
@@ -309,15 +453,13 @@ def _run_pipeline(tip: TipView) -> dict[str, Any]:
         # The reporter said someone is in danger now: that outranks any text rule.
         priority = "urgent"
     urgent = bool(result.urgent or tip.in_danger)
-    routes = suggest_routes(
+    routing = _routes(
         tip.category,
         tip.country,
-        destination=(tip.answers or {}).get("destination") or None,
-        indicator_kinds={i.kind for i in found},
-        payment_countries=payment_countries(found),
-        urgent=urgent,
-        # Embassies come from the directory the help page shows (only job offers use them).
-        services=current_services() if tip.category == Category.JOB_OFFER else (),
+        (tip.answers or {}).get("destination") or None,
+        frozenset(i.kind for i in found),
+        tuple(payment_countries(found)),
+        urgent,
     )
     return {
         "score": result.value,
@@ -329,9 +471,53 @@ def _run_pipeline(tip: TipView) -> dict[str, Any]:
             {"rule_id": r.rule_id, "weight": r.weight, "explanation": r.explanation}
             for r in result.reasons
         ],
-        "routing": [asdict(route) for route in routes],
+        "routing": routing,
         "_found": found,
     }
+
+
+def _routes(
+    category: str,
+    country: str | None,
+    destination: str | None,
+    kinds: frozenset[str],
+    paid_to: tuple[str, ...],
+    urgent: bool,
+) -> list[dict[str, Any]]:
+    """The routing suggestions as stored; tips of a batch with the same inputs share them."""
+    key = (category, country, destination, kinds, paid_to, urgent)
+    cache = _route_cache.get()
+    if cache is None:
+        cache = {}
+        _route_cache.set(cache)
+    if key not in cache:
+        routes = suggest_routes(
+            category,
+            country,
+            destination=destination,
+            indicator_kinds=set(kinds),
+            payment_countries=list(paid_to),
+            urgent=urgent,
+            # Embassies come from the directory the help page shows (only job offers use them).
+            services=_batch_services() if category == Category.JOB_OFFER else (),
+        )
+        cache[key] = [_route_row(route) for route in routes]
+    return cache[key]
+
+
+def _batch_services() -> list[Any]:
+    services = _services.get()
+    if services is None:
+        services = current_services()
+        _services.set(services)
+    return services
+
+
+def _route_row(route: Route) -> dict[str, Any]:
+    """A route as stored (dataclasses.asdict, without its deep copy: a tenth of a batch)."""
+    row = {name: getattr(route, name) for name in _ROUTE_FIELDS}
+    row["reason_params"] = dict(route.reason_params)
+    return row
 
 
 def triage_text(tip: TipView | Tip) -> str:

@@ -110,10 +110,6 @@ class Tip(Model):
     # Tips that share an indicator, directly or through others, share a cluster id:
     # the smallest tip id in the cluster.
     cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    # The version of the rules and reference data that gave the score (portal.triage.version),
-    # and the last `flask triage rerun` that scored it again.
-    rules_version: Mapped[str] = mapped_column(String(16), default="")
-    rerun_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # Staff side: who works on it, and when a person first looked at it.
     assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL"), index=True
@@ -135,6 +131,7 @@ class Tip(Model):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="tip", order_by="Attachment.id", cascade="all, delete-orphan"
     )
+    mark: Mapped[TriageMark | None] = relationship(viewonly=True)
 
     __table_args__ = (
         Index("ix_tips_queue", "queue_rank", "created_at", "id"),
@@ -269,3 +266,21 @@ class TriageRun(Model):
     changed: Mapped[int] = mapped_column(Integer, default=0)  # … of which the score moved
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TriageMark(Model):
+    """Which rules last scored a tip, when, how often, and the rerun that did it.
+
+    A narrow row of its own: scoring a tip again with new rules that give the same result
+    (most tips, after most rule changes) writes only this row, not the tip's wide one
+    (whose every index a rewrite would touch)."""
+
+    __tablename__ = "triage_marks"
+
+    tip_id: Mapped[int] = mapped_column(
+        ForeignKey("tips.id", ondelete="CASCADE"), primary_key=True
+    )
+    rules_version: Mapped[str] = mapped_column(String(16))
+    scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    times_scored: Mapped[int] = mapped_column(Integer, default=1)
+    rerun_id: Mapped[int | None] = mapped_column(Integer)

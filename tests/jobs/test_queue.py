@@ -28,7 +28,9 @@ def test_job_id_is_derived_from_the_tip_and_a_tip_is_never_queued_twice(app, cli
     assert queue.job_ids == [job_id_for(tip_id)]
 
 
-def test_processes_queuing_one_tip_at_once_push_its_job_once(app, client, redis_client, monkeypatch):
+def test_processes_queuing_one_tip_at_once_push_its_job_once(
+    app, client, redis_client, monkeypatch
+):
     """The web process and a sweep may look for a tip's job at the same moment; each finds
     none, and without a claim each pushed the job id, so the job ran twice."""
     submit_report(client, "drugs", description="jual sabu")
