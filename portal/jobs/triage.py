@@ -16,6 +16,7 @@ It works on plain rows (SQLAlchemy Core), not ORM objects.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -97,12 +98,8 @@ _STATE = (
     Tip.triage_state,
     Tip.triage_attempts,
     Tip.score,
-    Tip.priority,
-    Tip.urgent,
-    Tip.queue_rank,
-    Tip.score_reasons,
-    Tip.routing,
     TriageMark.rules_version,
+    TriageMark.results_digest,
 )
 _ROUTE_FIELDS = tuple(field.name for field in fields(Route))
 
@@ -113,25 +110,8 @@ class _Row:
     state: str
     attempts: int
     score: int
-    priority: str
-    urgent: bool
-    queue_rank: int
-    score_reasons: list[Any]
-    routing: list[Any]
     version: str | None
-
-    def same_as(self, result: dict[str, Any], cluster_id: int) -> bool:
-        """True if triage found what the tip already shows (its row need not be written)."""
-        return (
-            self.state == TriageState.DONE
-            and self.view.cluster_id == cluster_id
-            and self.score == result["score"]
-            and self.priority == result["priority"]
-            and self.urgent == result["urgent"]
-            and self.queue_rank == result["queue_rank"]
-            and self.score_reasons == result["score_reasons"]
-            and self.routing == result["routing"]
-        )
+    digest: str | None  # of the results the tip shows (see _digest)
 
 
 def triage_tip(tip_id: int) -> str:
@@ -167,7 +147,20 @@ def triage_rerun(run_id: int, tip_ids: Sequence[int]) -> int:
         _select_rows()
         .where(Tip.id.in_(list(tip_ids)))
         .where((TriageMark.rerun_id != run_id) | TriageMark.rerun_id.is_(None))
+        .order_by(Tip.id)
     )
+    if rows:
+        # A row locked by another job of this run (a batch queued twice) was read as it was
+        # before that job's commit: read again, now that its lock is ours, what is done.
+        done = set(
+            db.session.scalars(
+                select(TriageMark.tip_id).where(
+                    TriageMark.tip_id.in_([row.view.id for row in rows]),
+                    TriageMark.rerun_id == run_id,
+                )
+            )
+        )
+        rows = [row for row in rows if row.view.id not in done]
     if not rows:
         db.session.rollback()
         return 0
@@ -203,7 +196,8 @@ def _triage_batch(tip_id: int, take: int) -> tuple[str, list[int]]:
             _select_rows()
             .where(Tip.triage_state.in_(_WAITING), Tip.triage_error == "", Tip.id != tip_id)
             .order_by(Tip.id)
-            .limit(take)
+            .limit(take),
+            skip_locked=True,
         )
     results: dict[int, dict[str, Any]] = {}
     for row in rows:
@@ -231,9 +225,13 @@ def _select_rows() -> Select[Any]:
     return select(*_COLUMNS, *_STATE).outerjoin(TriageMark, TriageMark.tip_id == Tip.id)
 
 
-def _read(query: Select[Any]) -> list[_Row]:
+def _read(query: Select[Any], *, skip_locked: bool = False) -> list[_Row]:
+    """The rows, locked until the commit (PostgreSQL; SQLite holds its write lock). A tip
+    the job must triage waits for another transaction that holds it (and then finds it
+    done); with `skip_locked`, tips another worker holds are left to it. Locks are taken
+    in id order, so two jobs never wait for each other."""
     if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Tip, skip_locked=True)
+        query = query.with_for_update(of=Tip, skip_locked=skip_locked)
     width = len(_COLUMNS)
     return [_Row(TipView(*row[:width]), *row[width:]) for row in db.session.execute(query)]
 
@@ -251,9 +249,12 @@ def _save(rows: list[_Row], results: dict[int, dict[str, Any]], run_id: int | No
     now = utcnow()
     version = rules_version()
     postgresql = db.session.get_bind().dialect.name == "postgresql"
+    digests = {row.view.id: _digest(results[row.view.id], clusters[row.view.id]) for row in rows}
     # Only tips whose results moved (or that were never triaged) are written: scoring with
     # new rules that agree (most tips, most of the time) writes only the narrow mark.
-    written = [row for row in rows if not row.same_as(results[row.view.id], clusters[row.view.id])]
+    written = [
+        row for row in rows if row.state != TriageState.DONE or row.digest != digests[row.view.id]
+    ]
     if written and postgresql:
         _pg_update_tips(written, results, clusters, now)
     elif written:
@@ -274,7 +275,7 @@ def _save(rows: list[_Row], results: dict[int, dict[str, Any]], run_id: int | No
                 for row in written
             ],
         )
-    _mark(rows, version, now, run_id, postgresql)
+    _mark(rows, digests, version, now, run_id, postgresql)
     ids_ = [row.view.id for row in rows]
     # The organisations that see a tip keep its queue position in step.
     db.session.execute(
@@ -355,10 +356,12 @@ _PG_RESCORED = text(
 
 
 _PG_MARK = text(
-    "INSERT INTO triage_marks (tip_id, rules_version, scored_at, times_scored, rerun_id)"
-    " SELECT u.tip_id, :version, :now, 1, CAST(:run_id AS integer)"
-    " FROM unnest(CAST(:tips AS integer[])) AS u(tip_id)"
+    "INSERT INTO triage_marks"
+    " (tip_id, rules_version, results_digest, scored_at, times_scored, rerun_id)"
+    " SELECT u.tip_id, :version, u.digest, :now, 1, CAST(:run_id AS integer)"
+    " FROM unnest(CAST(:tips AS integer[]), CAST(:digests AS text[])) AS u(tip_id, digest)"
     " ON CONFLICT (tip_id) DO UPDATE SET rules_version = EXCLUDED.rules_version,"
+    " results_digest = EXCLUDED.results_digest,"
     " scored_at = EXCLUDED.scored_at, times_scored = triage_marks.times_scored + 1,"
     " rerun_id = COALESCE(EXCLUDED.rerun_id, triage_marks.rerun_id)"
 )
@@ -374,12 +377,33 @@ def _pg_update_tips(
     db.session.execute(_PG_UPDATE_TIPS, {"rows": json.dumps(payload), "now": now})
 
 
-def _mark(rows: list[_Row], version: str, now: Any, run_id: int | None, postgresql: bool) -> None:
-    """Which rules scored these tips, when, once more, and in which rerun."""
+def _digest(result: dict[str, Any], cluster_id: int) -> str:
+    """A fingerprint of what triage shows of a tip: equal digests, nothing to write."""
+    shown = {key: value for key, value in result.items() if key != "_found"}
+    encoded = json.dumps([shown, cluster_id], sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(encoded.encode(), digest_size=16).hexdigest()
+
+
+def _mark(
+    rows: list[_Row],
+    digests: dict[int, str],
+    version: str,
+    now: Any,
+    run_id: int | None,
+    postgresql: bool,
+) -> None:
+    """Which rules scored these tips, what they found, when, once more, in which rerun."""
     tips = [row.view.id for row in rows]
     if postgresql:
         db.session.execute(
-            _PG_MARK, {"tips": tips, "version": version, "now": now, "run_id": run_id}
+            _PG_MARK,
+            {
+                "tips": tips,
+                "digests": [digests[tip] for tip in tips],
+                "version": version,
+                "now": now,
+                "run_id": run_id,
+            },
         )
         return
     insert = sqlite.insert(TriageMark)
@@ -388,6 +412,7 @@ def _mark(rows: list[_Row], version: str, now: Any, run_id: int | None, postgres
             index_elements=["tip_id"],
             set_={
                 "rules_version": insert.excluded.rules_version,
+                "results_digest": insert.excluded.results_digest,
                 "scored_at": insert.excluded.scored_at,
                 "times_scored": TriageMark.times_scored + 1,
                 "rerun_id": func.coalesce(insert.excluded.rerun_id, TriageMark.rerun_id),
@@ -397,6 +422,7 @@ def _mark(rows: list[_Row], version: str, now: Any, run_id: int | None, postgres
             {
                 "tip_id": tip,
                 "rules_version": version,
+                "results_digest": digests[tip],
                 "scored_at": now,
                 "times_scored": 1,
                 "rerun_id": run_id,
@@ -410,10 +436,7 @@ def save_batch(tips: Sequence[Tip]) -> None:
     """Triage ORM tips just added in this transaction (the caller commits or rolls back)."""
     _services.set(None)
     _route_cache.set(None)
-    rows = [
-        _Row(view_of(tip), TriageState.PENDING, 0, 0, "normal", False, 0, [], [], None)
-        for tip in tips
-    ]
+    rows = [_Row(view_of(tip), TriageState.PENDING, 0, 0, None, None) for tip in tips]
     _save(rows, {row.view.id: _run_pipeline(row.view) for row in rows})
 
 

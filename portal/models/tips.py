@@ -277,10 +277,11 @@ class TriageMark(Model):
 
     __tablename__ = "triage_marks"
 
-    tip_id: Mapped[int] = mapped_column(
-        ForeignKey("tips.id", ondelete="CASCADE"), primary_key=True
-    )
+    tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), primary_key=True)
     rules_version: Mapped[str] = mapped_column(String(16))
+    # A fingerprint of the results the tip's row shows: a new scoring that finds the same
+    # leaves the row alone, and telling so needs no read of its wide JSON columns.
+    results_digest: Mapped[str] = mapped_column(String(32), default="")
     scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     times_scored: Mapped[int] = mapped_column(Integer, default=1)
     rerun_id: Mapped[int | None] = mapped_column(Integer)
