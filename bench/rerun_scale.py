@@ -20,7 +20,8 @@ processes at once, one per core (the rate on two cores, as the workers have them
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/waspada_bench_rerun \
         .venv/bin/python bench/rerun_scale.py
 
-The database is dropped and recreated; Redis is an embedded one of its own unless
+The database is dropped and recreated (BENCH_REUSE=1 keeps one this bench filled
+and times only the run after a rule change); Redis is an embedded one of its own unless
 BENCH_REDIS_URL is set (that database is flushed). Writes bench/results/rerun_scale.json.
 """
 
@@ -145,10 +146,12 @@ def main() -> None:
         redis_dir = Path(tempfile.mkdtemp(prefix="wsp-rr-"))
         embedded = redis_server.start_embedded(redis_dir)
         redis_url = redis_server.embedded_url(redis_dir)
+    reuse = bool(os.environ.get("BENCH_REUSE"))
     admin_url, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    if not reuse:
+        with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
     redis.Redis.from_url(redis_url).flushdb()
     instance = Path(tempfile.mkdtemp(prefix="wsp-rerun-"))
     env = {
@@ -162,12 +165,13 @@ def main() -> None:
     flask = [sys.executable, "-m", "flask", "--app", "portal"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
 
-    tips = generate(TIPS, seed=11)
+    tips = generate(PURE if reuse else TIPS, seed=11)
     per_core = pure_rate(tips[:PURE])
     on_cores = pure_rate_on_cores(tips[:PURE], CORES)
     started = time.monotonic()
-    load(url, tips)
-    load_seconds = time.monotonic() - started
+    if not reuse:
+        load(url, tips)
+    load_seconds = None if reuse else time.monotonic() - started
     del tips
 
     workers = [
@@ -184,7 +188,8 @@ def main() -> None:
     phases = {}
     try:
         time.sleep(3)  # both registered and idle
-        phases["backfill"] = timed_rerun(flask, env, url)
+        if not reuse:
+            phases["backfill"] = timed_rerun(flask, env, url)
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("UPDATE triage_marks SET rules_version = 'old'")
             conn.execute(
@@ -203,16 +208,14 @@ def main() -> None:
         if embedded is not None:
             embedded.terminate()
     with psycopg.connect(url) as conn:
-        versions = dict(
-            conn.execute("SELECT rules_version, count(*) FROM triage_marks GROUP BY 1")
-        )
+        versions = dict(conn.execute("SELECT rules_version, count(*) FROM triage_marks GROUP BY 1"))
         indicators = conn.execute("SELECT count(*) FROM indicators").fetchone()[0]
     for phase in phases.values():
         phase["ratio_to_pure_on_cores"] = round(phase["tips_per_second"] / on_cores, 2)
     result = {
         "tips": TIPS,
         "workers": WORKERS,
-        "load_seconds": round(load_seconds, 1),
+        "load_seconds": round(load_seconds, 1) if load_seconds is not None else None,
         "pure_tips_per_cpu_second": round(per_core),
         "pure_tips_per_second_on_cores": round(on_cores),
         "phases": phases,
