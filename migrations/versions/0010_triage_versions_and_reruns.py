@@ -23,6 +23,7 @@ def upgrade():
         sa.Column("tip_id", sa.Integer(), nullable=False),
         sa.Column("rules_version", sa.String(length=16), nullable=False),
         sa.Column("results_digest", sa.String(length=32), nullable=False),
+        sa.Column("indicators_digest", sa.String(length=32), nullable=False),
         sa.Column("scored_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("times_scored", sa.Integer(), nullable=False),
         sa.Column("rerun_id", sa.Integer(), nullable=True),

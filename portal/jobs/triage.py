@@ -100,6 +100,7 @@ _STATE = (
     Tip.score,
     TriageMark.rules_version,
     TriageMark.results_digest,
+    TriageMark.indicators_digest,
 )
 _ROUTE_FIELDS = tuple(field.name for field in fields(Route))
 
@@ -112,6 +113,7 @@ class _Row:
     score: int
     version: str | None
     digest: str | None  # of the results the tip shows (see _digest)
+    found_digest: str | None  # of the indicators stored for it
 
 
 def triage_tip(tip_id: int) -> str:
@@ -239,13 +241,29 @@ def _read(query: Select[Any], *, skip_locked: bool = False) -> list[_Row]:
 def _save(rows: list[_Row], results: dict[int, dict[str, Any]], run_id: int | None = None) -> int:
     """Write the batch's results in a few statements (the caller commits); return how many
     scores moved on tips that had one."""
-    found = {row.view.id: results[row.view.id].pop("_found") for row in rows}
-    ids = store.save_indicators_many(
-        {tip_id: ((i.kind, i.value) for i in indicators) for tip_id, indicators in found.items()}
-    )
-    clusters = store.link_clusters_many(
-        {row.view.id: (row.view.cluster_id, ids[row.view.id]) for row in rows}
-    )
+    found = {
+        row.view.id: sorted({(i.kind, i.value) for i in results[row.view.id].pop("_found")})
+        for row in rows
+    }
+    found_digests = {tip_id: _digest_of(pairs) for tip_id, pairs in found.items()}
+    # A tip scored before whose indicators are the same has them stored and linked already:
+    # only the others are stored and linked (after most rule changes, none).
+    linking = [
+        row
+        for row in rows
+        if row.state != TriageState.DONE or row.found_digest != found_digests[row.view.id]
+    ]
+    clusters = {row.view.id: row.view.cluster_id or row.view.id for row in rows}
+    # Only linking moves a cluster: the others keep the cluster their row has now (another
+    # tip's linking in this batch may just have changed it).
+    relinked = {row.view.id for row in linking}
+    if linking:
+        ids = store.save_indicators_many({row.view.id: found[row.view.id] for row in linking})
+        clusters.update(
+            store.link_clusters_many(
+                {row.view.id: (row.view.cluster_id, ids[row.view.id]) for row in linking}
+            )
+        )
     now = utcnow()
     version = rules_version()
     postgresql = db.session.get_bind().dialect.name == "postgresql"
@@ -256,15 +274,20 @@ def _save(rows: list[_Row], results: dict[int, dict[str, Any]], run_id: int | No
         row for row in rows if row.state != TriageState.DONE or row.digest != digests[row.view.id]
     ]
     if written and postgresql:
-        _pg_update_tips(written, results, clusters, now)
-    elif written:
+        _pg_update_tips(written, results, clusters, relinked, now)
+    for group in (
+        [row for row in written if row.view.id in relinked],
+        [row for row in written if row.view.id not in relinked],
+    ):
+        if not group or postgresql:
+            continue
         db.session.execute(
             update(Tip),
             [
                 {
                     "id": row.view.id,
                     **results[row.view.id],
-                    "cluster_id": clusters[row.view.id],
+                    **({"cluster_id": clusters[row.view.id]} if row.view.id in relinked else {}),
                     # Attempts count the tries of a tip's first triage, not the reruns.
                     "triage_attempts": row.attempts + (row.state != TriageState.DONE),
                     "triaged_at": now,
@@ -272,10 +295,10 @@ def _save(rows: list[_Row], results: dict[int, dict[str, Any]], run_id: int | No
                     "triage_error": "",
                     "triage_state_changed_at": now,
                 }
-                for row in written
+                for row in group
             ],
         )
-    _mark(rows, digests, version, now, run_id, postgresql)
+    _mark(rows, digests, found_digests, version, now, run_id, postgresql)
     ids_ = [row.view.id for row in rows]
     # The organisations that see a tip keep its queue position in step.
     db.session.execute(
@@ -340,7 +363,8 @@ def _save(rows: list[_Row], results: dict[int, dict[str, Any]], run_id: int | No
 _PG_UPDATE_TIPS = text(
     "UPDATE tips AS t SET score = u.score, priority = u.priority,"
     " priority_rank = u.priority_rank, queue_rank = u.queue_rank, urgent = u.urgent,"
-    " score_reasons = u.score_reasons, routing = u.routing, cluster_id = u.cluster_id,"
+    " score_reasons = u.score_reasons, routing = u.routing,"
+    " cluster_id = COALESCE(u.cluster_id, t.cluster_id),"
     " triage_attempts = t.triage_attempts + CASE WHEN t.triage_state = 'done' THEN 0 ELSE 1 END,"
     " triaged_at = :now, triage_state = 'done', triage_error = '',"
     " triage_state_changed_at = :now, updated_at = :now"
@@ -356,22 +380,31 @@ _PG_RESCORED = text(
 
 
 _PG_MARK = text(
-    "INSERT INTO triage_marks"
-    " (tip_id, rules_version, results_digest, scored_at, times_scored, rerun_id)"
-    " SELECT u.tip_id, :version, u.digest, :now, 1, CAST(:run_id AS integer)"
-    " FROM unnest(CAST(:tips AS integer[]), CAST(:digests AS text[])) AS u(tip_id, digest)"
+    "INSERT INTO triage_marks (tip_id, rules_version, results_digest, indicators_digest,"
+    " scored_at, times_scored, rerun_id)"
+    " SELECT u.tip_id, :version, u.digest, u.found, :now, 1, CAST(:run_id AS integer)"
+    " FROM unnest(CAST(:tips AS integer[]), CAST(:digests AS text[]), CAST(:found AS text[]))"
+    " AS u(tip_id, digest, found)"
     " ON CONFLICT (tip_id) DO UPDATE SET rules_version = EXCLUDED.rules_version,"
-    " results_digest = EXCLUDED.results_digest,"
+    " results_digest = EXCLUDED.results_digest, indicators_digest = EXCLUDED.indicators_digest,"
     " scored_at = EXCLUDED.scored_at, times_scored = triage_marks.times_scored + 1,"
     " rerun_id = COALESCE(EXCLUDED.rerun_id, triage_marks.rerun_id)"
 )
 
 
 def _pg_update_tips(
-    rows: list[_Row], results: dict[int, dict[str, Any]], clusters: dict[int, int], now: Any
+    rows: list[_Row],
+    results: dict[int, dict[str, Any]],
+    clusters: dict[int, int],
+    relinked: set[int],
+    now: Any,
 ) -> None:
     payload = [
-        {"id": row.view.id, **results[row.view.id], "cluster_id": clusters[row.view.id]}
+        {
+            "id": row.view.id,
+            **results[row.view.id],
+            "cluster_id": clusters[row.view.id] if row.view.id in relinked else None,
+        }
         for row in rows
     ]
     db.session.execute(_PG_UPDATE_TIPS, {"rows": json.dumps(payload), "now": now})
@@ -380,13 +413,18 @@ def _pg_update_tips(
 def _digest(result: dict[str, Any], cluster_id: int) -> str:
     """A fingerprint of what triage shows of a tip: equal digests, nothing to write."""
     shown = {key: value for key, value in result.items() if key != "_found"}
-    encoded = json.dumps([shown, cluster_id], sort_keys=True, separators=(",", ":"))
+    return _digest_of([shown, cluster_id])
+
+
+def _digest_of(value: Any) -> str:
+    encoded = json.dumps(value, sort_keys=True, separators=(",", ":"))
     return hashlib.blake2b(encoded.encode(), digest_size=16).hexdigest()
 
 
 def _mark(
     rows: list[_Row],
     digests: dict[int, str],
+    found_digests: dict[int, str],
     version: str,
     now: Any,
     run_id: int | None,
@@ -400,6 +438,7 @@ def _mark(
             {
                 "tips": tips,
                 "digests": [digests[tip] for tip in tips],
+                "found": [found_digests[tip] for tip in tips],
                 "version": version,
                 "now": now,
                 "run_id": run_id,
@@ -413,6 +452,7 @@ def _mark(
             set_={
                 "rules_version": insert.excluded.rules_version,
                 "results_digest": insert.excluded.results_digest,
+                "indicators_digest": insert.excluded.indicators_digest,
                 "scored_at": insert.excluded.scored_at,
                 "times_scored": TriageMark.times_scored + 1,
                 "rerun_id": func.coalesce(insert.excluded.rerun_id, TriageMark.rerun_id),
@@ -423,6 +463,7 @@ def _mark(
                 "tip_id": tip,
                 "rules_version": version,
                 "results_digest": digests[tip],
+                "indicators_digest": found_digests[tip],
                 "scored_at": now,
                 "times_scored": 1,
                 "rerun_id": run_id,
@@ -436,7 +477,7 @@ def save_batch(tips: Sequence[Tip]) -> None:
     """Triage ORM tips just added in this transaction (the caller commits or rolls back)."""
     _services.set(None)
     _route_cache.set(None)
-    rows = [_Row(view_of(tip), TriageState.PENDING, 0, 0, None, None) for tip in tips]
+    rows = [_Row(view_of(tip), TriageState.PENDING, 0, 0, None, None, None) for tip in tips]
     _save(rows, {row.view.id: _run_pipeline(row.view) for row in rows})
 
 

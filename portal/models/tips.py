@@ -282,6 +282,8 @@ class TriageMark(Model):
     # A fingerprint of the results the tip's row shows: a new scoring that finds the same
     # leaves the row alone, and telling so needs no read of its wide JSON columns.
     results_digest: Mapped[str] = mapped_column(String(32), default="")
+    # … and of the indicators stored for it: the same ones need no storing and linking.
+    indicators_digest: Mapped[str] = mapped_column(String(32), default="")
     scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     times_scored: Mapped[int] = mapped_column(Integer, default=1)
     rerun_id: Mapped[int | None] = mapped_column(Integer)
