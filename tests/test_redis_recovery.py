@@ -26,22 +26,12 @@ from portal.jobs.queue import get_queue, job_id_for
 from portal.models import Tip, TipIndicator, TriageState
 from tests.conftest import make_env
 from tests.helpers import start_worker, stop_process_groups, submit_report, wait_for
+from tests.test_faults import _states
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 RECOVERY_SECONDS = 30
-
-
-def _states() -> Counter:
-    db.session.expire_all()
-    return Counter(
-        dict(
-            db.session.execute(
-                db.select(Tip.triage_state, func.count()).group_by(Tip.triage_state)
-            ).all()
-        )
-    )
 
 
 def _attempts() -> Counter:

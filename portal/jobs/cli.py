@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date
+from datetime import datetime
+from typing import Any
 
 import click
 import redis
@@ -64,7 +65,7 @@ def status_command() -> None:
 def rerun_command(
     category: str | None,
     status: str | None,
-    since: date | None,
+    since: datetime | None,
     rules_changed_only: bool,
     batch: int,
     no_wait: bool,
@@ -104,7 +105,7 @@ def rerun_command(
             eta = f"{left / rate:.0f} s left" if rate > 0 else "waiting for workers"
             return f"{rate:.0f} tips/s, {eta}"
 
-        with click.progressbar(
+        with click.progressbar(  # type: ignore[assignment]
             length=max(run.total, 1),
             label="scoring",
             show_pos=True,
@@ -122,7 +123,7 @@ def rerun_command(
     )
 
 
-def _workers() -> list[Worker]:
+def _workers() -> list[Any]:
     from portal.jobs.queue import get_redis
 
     try:

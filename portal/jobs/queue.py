@@ -133,11 +133,9 @@ def _enqueue_once(queue: Queue, tip_id: int, *, report: bool = False) -> bool:
             triage_tip,
             tip_id,
             job_id=job_id,
-            retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-            job_timeout=current_settings().triage_job_timeout,
             result_ttl=3600,
-            failure_ttl=7 * 24 * 3600,
             description=f"triage tip {tip_id}",
+            **job_options(),
         )
         return True
     finally:
@@ -169,6 +167,16 @@ def _pending(exclude: list[int]) -> list[int]:
     except SQLAlchemyError:
         db.session.rollback()
         return []
+
+
+def job_options() -> dict[str, object]:
+    """What every triage job is queued with: retries with back-off, the time it may take,
+    and how long a failed one is kept (for staff to see why)."""
+    return {
+        "retry": Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+        "job_timeout": current_settings().triage_job_timeout,
+        "failure_ttl": 7 * 24 * 3600,
+    }
 
 
 def _abandoned(job: Job) -> bool:

@@ -15,16 +15,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
-from rq import Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import Select, func, select
 
 from portal.accounts.audit import audit
-from portal.config import current_settings
 from portal.extensions import db
-from portal.jobs.queue import RETRY_INTERVALS, get_queue
+from portal.jobs.queue import get_queue, job_options
 from portal.models import Tip, TriageMark, TriageRun, as_utc, utcnow
 from portal.triage.version import rules_version
 
@@ -45,7 +44,7 @@ class RerunFilters:
         return json.dumps(asdict(self), sort_keys=True)
 
 
-def select_tips(filters: RerunFilters, version: str) -> Select[tuple[int]]:
+def select_tips(filters: RerunFilters, version: str) -> Select[Any]:
     """The ids of the tips a run with these filters covers."""
     query = _by_tip_columns(filters).outerjoin(TriageMark, TriageMark.tip_id == Tip.id)
     if filters.rules_changed_only:
@@ -53,7 +52,7 @@ def select_tips(filters: RerunFilters, version: str) -> Select[tuple[int]]:
     return query
 
 
-def _by_tip_columns(filters: RerunFilters) -> Select[tuple[int]]:
+def _by_tip_columns(filters: RerunFilters) -> Select[Any]:
     """The filters on the tips' own columns (a keyset walk over the tips' ids uses them)."""
     query = select(Tip.id)
     if filters.category:
@@ -91,7 +90,7 @@ def start_or_resume(filters: RerunFilters) -> tuple[TriageRun, bool]:
     return run, False
 
 
-def remaining(run: TriageRun) -> Select[tuple[int]]:
+def remaining(run: TriageRun) -> Select[Any]:
     """Tips of the run it has not scored yet."""
     filters = RerunFilters(**run.filters)
     return select_tips(filters, run.rules_version).where(
@@ -108,7 +107,7 @@ def batches(run: TriageRun, size: int = BATCH) -> Iterator[list[int]]:
     filters = RerunFilters(**run.filters)
     after = 0
     while True:
-        ids = list(
+        ids: list[int] = list(
             db.session.scalars(
                 _by_tip_columns(filters).where(Tip.id > after).order_by(Tip.id).limit(size)
             )
@@ -154,11 +153,9 @@ def enqueue(
             run.id,
             ids,
             job_id=job_id,
-            retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-            job_timeout=current_settings().triage_job_timeout,
             result_ttl=0,
-            failure_ttl=7 * 24 * 3600,
             description=f"rerun {run.id}: {len(ids)} tips",
+            **job_options(),
         )
         queued += 1
         if progress:
@@ -181,7 +178,7 @@ def left(run: TriageRun) -> int:
 
 def finish(run: TriageRun) -> TriageRun:
     """Close the run and write its one audit event, with the counts."""
-    run = db.session.get(TriageRun, run.id)
+    run = db.session.get_one(TriageRun, run.id)
     run.finished_at = utcnow()
     audit(
         None,

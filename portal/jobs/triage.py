@@ -27,7 +27,7 @@ from typing import Any
 import redis
 from flask import has_app_context
 from rq import get_current_job
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import Select, func, insert, select, text, update
 from sqlalchemy.dialects import sqlite
 
 from portal.categories import Category
@@ -341,7 +341,7 @@ def _save(rows: list[_Row], results: dict[int, dict[str, Any]], run_id: int | No
             db.session.execute(_PG_RESCORED, {"now": now, "rows": json.dumps(rescored)})
         else:
             db.session.execute(
-                AuditEvent.__table__.insert(),
+                insert(AuditEvent),
                 [
                     {
                         "at": now,

@@ -25,7 +25,9 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 import psutil
 import redis
@@ -63,7 +65,7 @@ class _WatchedQueue(Queue):
     lost = False
 
     @classmethod
-    def dequeue_any(cls, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def dequeue_any(cls, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().dequeue_any(*args, **kwargs)
         except (redis.ConnectionError, redis.TimeoutError):
@@ -84,7 +86,7 @@ class TriageWorker(SimpleWorker):
     exponential_backoff_factor = 1.0
     max_connection_wait_time = 1.0
 
-    def __init__(self, *args, max_jobs: int = 0, max_rss: int = 0, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, max_jobs: int = 0, max_rss: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_jobs = max_jobs
         self.max_rss = max_rss
@@ -268,7 +270,7 @@ class _Supervisor:
             os.kill(self.child, signal.SIGKILL)  # asked twice: stop now (the sweep recovers)
         self.stopping = True
 
-    def run(self, work, *, burst: bool) -> None:  # type: ignore[no-untyped-def]
+    def run(self, work: Callable[[], int], *, burst: bool) -> None:
         signal.signal(signal.SIGTERM, self._forward)
         signal.signal(signal.SIGINT, self._forward)
         while not self.stopping:
