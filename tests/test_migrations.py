@@ -1,5 +1,6 @@
 """`flask db upgrade` must produce exactly the schema the models describe."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
@@ -9,7 +10,18 @@ from portal.extensions import db
 from portal.models import Organisation, Referral, StaffUser
 
 
-def test_db_upgrade_yields_the_models_schema(app):
+@pytest.fixture
+def unstamped(app):
+    """The shared app, left as the other tests expect it: its schema from create_all, with
+    no alembic revision (a stamped database would pass `ops backup-check`'s revision test)."""
+    yield app
+    with app.app_context():
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+
+
+def test_db_upgrade_yields_the_models_schema(unstamped):
+    app = unstamped
     with app.app_context():
         db.drop_all()
         db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
@@ -40,22 +52,28 @@ def test_demo_load_is_idempotent(app):
     assert first.exit_code == 0 and second.exit_code == 0
     assert first.output.count("created") == 4
     assert second.output.count("exists") == 4
-    receipts = [line.split("receipt ")[1] for line in first.output.splitlines() if "receipt " in line]
+    receipts = [
+        line.split("receipt ")[1] for line in first.output.splitlines() if "receipt " in line
+    ]
     assert len(receipts) == 4
     assert receipts == [
         line.split("receipt ")[1] for line in second.output.splitlines() if "receipt " in line
     ]
     # The same organisations, accounts and referrals, not twice over.
-    assert first.output.split("Demo staff accounts")[1] == second.output.split("Demo staff accounts")[1]
+    assert (
+        first.output.split("Demo staff accounts")[1]
+        == second.output.split("Demo staff accounts")[1]
+    )
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Organisation)) == 3
         assert db.session.scalar(select(func.count()).select_from(StaffUser)) == 3
         assert db.session.scalar(select(func.count()).select_from(Referral)) == 2
 
 
-def test_upgrading_puts_every_account_note_and_audit_line_under_a_coordinator(app):
+def test_upgrading_puts_every_account_note_and_audit_line_under_a_coordinator(unstamped):
     """A one-team deployment upgrades without losing anything: its people become the
     coordinator organisation, which sees every tip as before."""
+    app = unstamped
     with app.app_context():
         db.drop_all()
         db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
@@ -82,11 +100,15 @@ def test_upgrading_puts_every_account_note_and_audit_line_under_a_coordinator(ap
             {"now": now},
         )
         db.session.execute(
-            text("INSERT INTO notes (tip_id, staff_user_id, body, created_at) VALUES (1, 1, 'n', :now)"),
+            text(
+                "INSERT INTO notes (tip_id, staff_user_id, body, created_at) VALUES (1, 1, 'n', :now)"
+            ),
             {"now": now},
         )
         db.session.execute(
-            text("INSERT INTO messages (tip_id, author, body, created_at) VALUES (1, 'reporter', 'm', :now)"),
+            text(
+                "INSERT INTO messages (tip_id, author, body, created_at) VALUES (1, 'reporter', 'm', :now)"
+            ),
             {"now": now},
         )
         db.session.execute(text("UPDATE tips SET assignee_id = 1"))
@@ -99,13 +121,13 @@ def test_upgrading_puts_every_account_note_and_audit_line_under_a_coordinator(ap
         )
         db.session.commit()
         upgrade()
-        coordinator = db.session.execute(
-            text("SELECT id, kind FROM organisations")
-        ).one()
+        coordinator = db.session.execute(text("SELECT id, kind FROM organisations")).one()
         assert coordinator.kind == "coordinator"
         for table in ("staff_users", "notes", "audit_events"):
             column = "organisation_id"
-            assert db.session.execute(text(f"SELECT {column} FROM {table}")).scalar() == coordinator.id
+            assert (
+                db.session.execute(text(f"SELECT {column} FROM {table}")).scalar() == coordinator.id
+            )
         assert db.session.execute(text("SELECT holder_org_id FROM tips")).scalar() is None
         # SQLite rebuilds altered tables: nothing hanging off them may be lost on the way.
         assert db.session.execute(text("SELECT body FROM messages")).scalar() == "m"

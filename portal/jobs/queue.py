@@ -36,6 +36,11 @@ _CATCH_UP = 1000
 _ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
 
+# The job function by name: the triage module uses this one (to take jobs off the queue),
+# and the name keeps the import one way.
+TRIAGE_JOB = "portal.jobs.triage.triage_tip"
+
+
 def job_id_for(tip_id: int) -> str:
     """The one job id a tip's triage can have."""
     return f"triage-tip-{tip_id}"
@@ -127,10 +132,8 @@ def _enqueue_once(queue: Queue, tip_id: int, *, report: bool = False) -> bool:
             job.delete()
         except NoSuchJobError:
             pass
-        from portal.jobs.triage import triage_tip
-
         queue.enqueue(
-            triage_tip,
+            TRIAGE_JOB,
             tip_id,
             job_id=job_id,
             result_ttl=3600,
