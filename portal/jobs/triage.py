@@ -142,8 +142,7 @@ def triage_rerun(run_id: int, tip_ids: Sequence[int]) -> int:
     """Score these tips again for rerun `run_id` (those it has not scored yet); return how
     many it scored. One commit for the batch, with the run's counts."""
     _require_app_context()
-    _services.set(None)  # the directory as it is now
-    _route_cache.set(None)
+    _new_batch()
     _take_write_lock(tip_ids[0])
     rows = _read(
         _select_rows()
@@ -180,8 +179,7 @@ def triage_rerun(run_id: int, tip_ids: Sequence[int]) -> int:
 def _triage_batch(tip_id: int, take: int) -> tuple[str, list[int]]:
     """Triage `tip_id` and up to `take` other waiting tips in one transaction; return this
     tip's outcome and the ids of the others it triaged."""
-    _services.set(None)  # the directory as it is now
-    _route_cache.set(None)
+    _new_batch()
     _take_write_lock(tip_id)
     own = _read(_select_rows().where(Tip.id == tip_id))
     if not own:
@@ -275,40 +273,22 @@ def _save(rows: list[_Row], results: dict[int, dict[str, Any]], run_id: int | No
     ]
     if written and postgresql:
         _pg_update_tips(written, results, clusters, relinked, now)
-    for group in (
-        [row for row in written if row.view.id in relinked],
-        [row for row in written if row.view.id not in relinked],
-    ):
-        if not group or postgresql:
-            continue
-        db.session.execute(
-            update(Tip),
-            [
-                {
-                    "id": row.view.id,
-                    **results[row.view.id],
-                    **({"cluster_id": clusters[row.view.id]} if row.view.id in relinked else {}),
-                    # Attempts count the tries of a tip's first triage, not the reruns.
-                    "triage_attempts": row.attempts + (row.state != TriageState.DONE),
-                    "triaged_at": now,
-                    "triage_state": TriageState.DONE,
-                    "triage_error": "",
-                    "triage_state_changed_at": now,
-                }
-                for row in group
-            ],
-        )
+    elif written:
+        _update_tips(written, results, clusters, relinked, now)
     _mark(rows, digests, found_digests, version, now, run_id, postgresql)
-    ids_ = [row.view.id for row in rows]
-    # The organisations that see a tip keep its queue position in step.
-    db.session.execute(
-        update(TipAccess)
-        .where(TipAccess.tip_id.in_(ids_))
-        .values(
-            queue_rank=select(Tip.queue_rank).where(Tip.id == TipAccess.tip_id).scalar_subquery()
+    if written:
+        # The organisations that see a tip keep its queue position in step (only a tip
+        # whose row was written can have moved).
+        db.session.execute(
+            update(TipAccess)
+            .where(TipAccess.tip_id.in_([row.view.id for row in written]))
+            .values(
+                queue_rank=select(Tip.queue_rank)
+                .where(Tip.id == TipAccess.tip_id)
+                .scalar_subquery()
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
     # The coordinator's standing rules refer tips (each firing goes on the tip's history).
     rules = referrals.active_rules()
     if rules:
@@ -333,7 +313,7 @@ def _save(rows: list[_Row], results: dict[int, dict[str, Any]], run_id: int | No
             }
             for row in moved
         ]
-        if db.session.get_bind().dialect.name == "postgresql":
+        if postgresql:
             rescored = [
                 {"tip_id": row.view.id, "detail": detail}
                 for row, detail in zip(moved, details, strict=True)
@@ -421,6 +401,39 @@ def _digest_of(value: Any) -> str:
     return hashlib.blake2b(encoded.encode(), digest_size=16).hexdigest()
 
 
+def _update_tips(
+    rows: list[_Row],
+    results: dict[int, dict[str, Any]],
+    clusters: dict[int, int],
+    relinked: set[int],
+    now: Any,
+) -> None:
+    """SQLite: the written rows by primary key; a row not relinked keeps its cluster."""
+    for group in (
+        [row for row in rows if row.view.id in relinked],
+        [row for row in rows if row.view.id not in relinked],
+    ):
+        if not group:
+            continue
+        db.session.execute(
+            update(Tip),
+            [
+                {
+                    "id": row.view.id,
+                    **results[row.view.id],
+                    **({"cluster_id": clusters[row.view.id]} if row.view.id in relinked else {}),
+                    # Attempts count the tries of a tip's first triage, not the reruns.
+                    "triage_attempts": row.attempts + (row.state != TriageState.DONE),
+                    "triaged_at": now,
+                    "triage_state": TriageState.DONE,
+                    "triage_error": "",
+                    "triage_state_changed_at": now,
+                }
+                for row in group
+            ],
+        )
+
+
 def _mark(
     rows: list[_Row],
     digests: dict[int, str],
@@ -475,8 +488,7 @@ def _mark(
 
 def save_batch(tips: Sequence[Tip]) -> None:
     """Triage ORM tips just added in this transaction (the caller commits or rolls back)."""
-    _services.set(None)
-    _route_cache.set(None)
+    _new_batch()
     rows = [_Row(view_of(tip), TriageState.PENDING, 0, 0, None, None, None) for tip in tips]
     _save(rows, {row.view.id: _run_pipeline(row.view) for row in rows})
 
@@ -567,6 +579,12 @@ def _routes(
         )
         cache[key] = [_route_row(route) for route in routes]
     return cache[key]
+
+
+def _new_batch() -> None:
+    """Forget what the last batch worked out: the directory may have changed since."""
+    _services.set(None)
+    _route_cache.set(None)
 
 
 def _batch_services() -> list[Any]:

@@ -593,10 +593,3 @@ def reporter_notice(tip: Tip) -> tuple[bool, list[Organisation]]:
         select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.id)
     ).all()
     return bool(orgs), [org for org in orgs if org.name_public]
-
-
-def sync_queue_rank(tip_id: int, queue_rank: int) -> None:
-    """Keep the organisations' copies of a tip's queue position in step (after triage)."""
-    db.session.execute(
-        update(TipAccess).where(TipAccess.tip_id == tip_id).values(queue_rank=queue_rank)
-    )
