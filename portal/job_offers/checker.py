@@ -1,20 +1,27 @@
 """The job-offer checker: which known warning signs an offer shows, and how worrying they are.
 
 Pure: plain values in, plain values out, no request and no database writes. The
-text is never stored or logged. Matching reuses the triage red-flag rules
-(``portal.triage.rules.match_job_offer``: red flags plus the dampers of a licensed
-recruiter, an official process or a warning text); the risk follows the scoring
-guidance of shared/reference/job_offer_red_flags.md §1d:
+text is never stored or logged. Reading reuses the triage job-offer rules
+(``portal.triage.job_offer.read_offer``: red flags, the dampers of a licensed
+recruiter, an official process or a warning text, where the job is, the pay, and
+the combinations that mean fraud), so the checker and the triage score agree. The
+risk follows the scoring guidance of shared/reference/job_offer_red_flags.md §1d
+and job_offer_law_and_routes.md §6:
 
 * J = sum of strong flags (weight >= 2) + weak flags capped at 3 + dampers (< 0);
-* "high" when a hotspot meets a tourist-visa / irregular-route / passport /
-  coached-story flag, when an Indonesian is recruited to Cambodia or Myanmar
-  (not placement countries), or when J >= ``HIGH_AT``;
+* "high" when a combination applies: a hotspot with a tourist-visa / irregular-route
+  / passport / coached-story flag, an Indonesian recruited to Cambodia, Myanmar or
+  Laos (not placement countries), or placement fraud (a fee with unlicensed
+  recruiting or a guaranteed departure, a fee for a job that must cost nothing, …);
+  or when J >= ``HIGH_AT``;
 * "medium" when at least one strong flag is left and J >= ``MEDIUM_AT``;
 * "low" otherwise: no known warning sign was found. Weak signs alone (urgent,
   admin, WhatsApp, no experience) stay low, as they are common in honest ads.
 
-"low" never means an offer is safe, and nothing here says so.
+Each flag carries the law of the reader's country behind it where one is known
+(``portal.job_offers.law``). Pay below the local minimum wage is a separate note
+about the worker's rights, never a warning sign. "low" never means an offer is
+safe, and nothing here says so.
 """
 
 from __future__ import annotations
@@ -26,9 +33,11 @@ from typing import Any
 from flask import has_app_context
 
 from portal.job_offers import explanations
+from portal.job_offers.law import law_for
 from portal.models import PublicWarning
 from portal.triage.indicators import Indicator, extract_or_nothing
-from portal.triage.rules import RuleHit, load_ruleset, match_job_offer
+from portal.triage.job_offer import JobReading, Minimum, read_offer
+from portal.triage.rules import PayReading, RuleHit, load_ruleset
 from portal.triage.scoring import personal_payments, phone_region
 from portal.warnings.services import find_published_by_indicators
 
@@ -48,6 +57,7 @@ class Flag:
     explanation: str
     title: str = ""
     snippet: str = ""
+    law: str = ""  # the law of the reader's country behind this sign, if known
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,8 @@ class CheckResult:
     matches: list[Any]
     notes: list[Note]
     indicators: list[Indicator]
+    pay: PayReading | None = None  # the pay the offer states, as read
+    below_minimum: Minimum | None = None  # a job at home paid below this minimum wage
 
     @property
     def strong_flags(self) -> list[Flag]:
@@ -77,23 +89,34 @@ class CheckResult:
 def check(text: str, lang: str = "en", country: str | None = None) -> CheckResult:
     """Check a job offer (and the recruiter's contact) for the known warning signs.
 
-    ``country`` is where the person lives (ISO alpha-2): it sets the pay baseline
-    (without it, the country of ``lang`` does: "th" → TH, "my" → MM, "km" → KH),
-    the region of phone numbers written without +CC, and the Indonesian
+    ``country`` is where the person lives (ISO alpha-2): it sets the law cited, the pay
+    baseline (without it, the country of ``lang`` does: "th" → TH, "my" → MM, "km" →
+    KH), the region of phone numbers written without +CC, and the Indonesian
     non-placement rule. Explanations are in ``lang`` when an app context exists,
     else in English.
     """
     body = (text if isinstance(text, str) else "")[:MAX_CHARS]
     code = country.strip().upper()[:2] if isinstance(country, str) and country.strip() else None
-    hits = match_job_offer(body, lang=lang, country=code) if body.strip() else []
+    if not body.strip():
+        return CheckResult("low", [], [], [], [])
     region = phone_region(code, lang)
-    indicators = extract_or_nothing(body, region, "in the checker") if body.strip() else []
-    hits = [*hits, *_personal_account(body, hits, indicators)]
-    risk, flag_hits, note_ids = _assess(hits, code)
+    indicators = extract_or_nothing(body, region, "in the checker")
+    accounts = personal_payments(indicators)
+    reading = read_offer(body, lang=lang, country=code, personal_account=bool(accounts))
+    hits = [*reading.hits, *_personal_account(body, reading.hits, accounts)]
+    risk, flag_hits = _assess(hits, reading)
     with explanations.in_language(lang):
-        flags = [_flag(hit) for hit in flag_hits]
-        notes = [Note(note, str(explanations.NOTES[note])) for note in note_ids]
-    return CheckResult(risk, flags, find_matching_warnings(indicators), notes, indicators)
+        flags = [_flag(hit, reading.home, lang) for hit in flag_hits]
+        notes = [Note(note, str(explanations.NOTES[note])) for note in _note_ids(reading)]
+    return CheckResult(
+        risk,
+        flags,
+        find_matching_warnings(indicators),
+        notes,
+        indicators,
+        pay=reading.pay,
+        below_minimum=reading.below_minimum,
+    )
 
 
 def find_matching_warnings(indicators: Sequence[Indicator]) -> list[PublicWarning]:
@@ -108,12 +131,11 @@ def find_matching_warnings(indicators: Sequence[Indicator]) -> list[PublicWarnin
 
 
 def _personal_account(
-    body: str, hits: Sequence[RuleHit], indicators: Sequence[Indicator]
+    body: str, hits: Sequence[RuleHit], accounts: Sequence[Indicator]
 ) -> list[RuleHit]:
     """The offer names a personal bank account, e-wallet or crypto wallet to pay into
     (reference: PAY_PERSONAL; ``upfront_fee`` weighs 3 with a personal account, so with a
     fee already found this adds 1, and on its own it is a strong sign of 2)."""
-    accounts = personal_payments(indicators)
     if not accounts:
         return []
     with_fee = any(hit.rule_id == "upfront_fee" for hit in hits)
@@ -124,33 +146,25 @@ def _personal_account(
     return [RuleHit(PAY_PERSONAL, 1.0 if with_fee else 2.0, "", snippet, "flag")]
 
 
-def _assess(hits: Sequence[RuleHit], country: str | None) -> tuple[str, list[RuleHit], list[str]]:
-    """Risk level, the red-flag hits to show and the ids of notes explaining the level."""
+def _assess(hits: Sequence[RuleHit], reading: JobReading) -> tuple[str, list[RuleHit]]:
+    """Risk level and the red-flag hits to show, strongest first."""
     cfg = load_ruleset("job_red_flags").config["scoring"]
-    ids = {hit.rule_id for hit in hits}
     flags = _flags_only(hits)
-    weak_below, weak_cap = float(cfg["weak_weight_below"]), float(cfg["weak_cap"])
-    strong = [hit for hit in flags if hit.weight >= weak_below]
-    raw = sum(hit.weight for hit in strong)
-    raw += min(weak_cap, sum(hit.weight for hit in flags if hit.weight < weak_below))
-    raw += sum(hit.weight for hit in hits if hit.group == "damper")
-    notes: list[str] = []
-    warning_text = "warning_context" in ids
-    if warning_text:
-        notes.append("warning_context")
-    hotspot = next((hit for hit in hits if hit.rule_id == "hotspot_destination"), None)
-    if hotspot is not None and not warning_text:
-        if ids & set(cfg["combo_with_hotspot"]):
-            notes.append("hotspot_combination")
-        if set(cfg["non_placement"].get(country or "", ())) & set(hotspot.tags):
-            notes.append("non_procedural_placement")
-    if {"hotspot_combination", "non_procedural_placement"} & set(notes) or raw >= HIGH_AT:
+    strong = [hit for hit in flags if hit.weight >= float(cfg["weak_weight_below"])]
+    extra = sum(hit.weight for hit in hits if hit.rule_id == PAY_PERSONAL)
+    raw = reading.raw() + extra
+    if reading.combinations or raw >= HIGH_AT:
         risk = "high"
     elif strong and raw >= MEDIUM_AT:
         risk = "medium"
     else:
         risk = "low"
-    return risk, sorted(flags, key=lambda hit: -hit.weight), notes
+    return risk, sorted(flags, key=lambda hit: -hit.weight)
+
+
+def _note_ids(reading: JobReading) -> list[str]:
+    """Why the result is what it is: a warning text, or the combinations that apply."""
+    return (["warning_context"] if reading.warning_text else []) + reading.combinations
 
 
 def _flags_only(hits: Sequence[RuleHit]) -> list[RuleHit]:
@@ -161,9 +175,10 @@ def _flags_only(hits: Sequence[RuleHit]) -> list[RuleHit]:
     return flags
 
 
-def _flag(hit: RuleHit) -> Flag:
+def _flag(hit: RuleHit, home: str | None, lang: str) -> Flag:
     if hit.rule_id == "hotspot_transit":
         title, text = explanations.TRANSIT
         return Flag("hotspot_destination", hit.weight, str(text), str(title), hit.snippet)
     title, text = explanations.FLAGS[hit.rule_id]
-    return Flag(hit.rule_id, hit.weight, str(text), str(title), hit.snippet)
+    law = law_for(hit.rule_id, home, lang)
+    return Flag(hit.rule_id, hit.weight, str(text), str(title), hit.snippet, law)

@@ -153,10 +153,62 @@ FLAGS: dict[str, tuple[LazyString, LazyString]] = {
             "and ask for a receipt."
         ),
     ),
+    "outside_licensed_channels": (
+        _l("Not through a licensed recruiter"),
+        _l(
+            "The offer skips the legal way to work abroad: no licensed company, no visit to "
+            "the local labour office, or no training before you leave. Without these steps "
+            "nobody protects you if something goes wrong."
+        ),
+    ),
+    "guaranteed_departure": (
+        _l("A departure that is promised"),
+        _l(
+            "The offer promises that you will surely leave, or leave very fast. Only the "
+            "embassy and the government decide on a visa, so no honest recruiter can promise "
+            "this."
+        ),
+    ),
+    "brokerage_fee": (
+        _l("A fee for a middleman"),
+        _l("You are asked to pay a middleman or broker to get the job."),
+    ),
+    "deposit_to_person": (
+        _l("A deposit in cash or to a person"),
+        _l("You are asked to give a deposit in cash or to a person, not to a bank."),
+    ),
+    "irregular_departure": (
+        _l("A known way to leave without papers"),
+        _l(
+            "You would leave from a port or border post where many people go abroad without "
+            "the official steps. People who go this way have no protection."
+        ),
+    ),
 }
 
-#: Flags from the candidate rules of job_offer_law_and_routes.md §6: project id → its id there.
-LAW_RULES = {"pay_personal_account": "PAY_PERSONAL"}
+#: Flags from the candidate rules of job_offer_law_and_routes.md §6 (not in the red-flag
+#: reference): project id → its ids there.
+LAW_RULES: dict[str, tuple[str, ...]] = {
+    "pay_personal_account": ("PAY_PERSONAL",),
+    "outside_licensed_channels": ("BYPASS_ID", "BYPASS_VN", "BYPASS_PH"),
+    "guaranteed_departure": ("BYPASS_VN",),
+    "brokerage_fee": ("BROKER_VN",),
+    "deposit_to_person": ("DEPOSIT_VN",),
+    "irregular_departure": ("ROUTE_ID", "ROUTE_VN"),
+}
+
+#: Notes (combinations and pay) from the same candidate rules: project id → its ids there.
+LAW_NOTES: dict[str, tuple[str, ...]] = {
+    "fee_unlicensed": ("FEE_ID", "FEE_VN", "BYPASS_ID", "BYPASS_VN", "BYPASS_PH"),
+    "fee_guaranteed_departure": ("FEE_ID", "FEE_VN", "BYPASS_VN"),
+    "fee_zero_cost_job": ("FEE_ZERO_JOB",),
+    "fee_household_worker": ("FEE_PH",),
+    "banned_domestic_placement": ("ME_DOMESTIC_ID",),
+    "irregular_departure_combination": ("ROUTE_ID", "ROUTE_VN"),
+    "visit_visa_work": ("VISIT_VISA",),
+    "government_impersonation": ("GOV_IMPERSONATION",),
+    "non_procedural_placement": ("DEST_KH_MM_LA",),
+}
 
 #: The transit-point variant of ``hotspot_destination`` (reference §1c "Transit cues").
 TRANSIT: tuple[LazyString, LazyString] = (
@@ -175,8 +227,43 @@ NOTES: dict[str, LazyString] = {
         "high risk."
     ),
     "non_procedural_placement": _l(
-        "Indonesia does not send workers to Cambodia or Myanmar, so no legal recruitment "
-        "for work there exists."
+        "Indonesia does not send workers to Cambodia, Myanmar or Laos, so no legal "
+        "recruitment for work there exists."
+    ),
+    "fee_unlicensed": _l(
+        "A fee together with a recruiter outside the licensed channels: this is how "
+        "placement fraud works. People pay and never leave, or leave with no protection. "
+        "This alone means high risk."
+    ),
+    "fee_guaranteed_departure": _l(
+        "A fee together with a promise of a sure or quick departure: this is how placement "
+        "fraud works. This alone means high risk."
+    ),
+    "fee_zero_cost_job": _l(
+        "In Indonesia, a worker in these ten jobs pays nothing for placement: household "
+        "worker, baby or elderly carer, cook, family driver, gardener, cleaner, farm worker "
+        "and fishing crew (Law 18/2017, BP2MI Regulation 9/2020)."
+    ),
+    "fee_household_worker": _l(
+        "In the Philippines, household workers pay no placement fee at all, not even by "
+        "salary deduction (POEA Resolution 6 of 2006)."
+    ),
+    "banned_domestic_placement": _l(
+        "Since 2015, Indonesia does not allow household workers to be placed with families "
+        "in Middle East countries (Minister of Manpower Decree 260/2015). Ask SISKOP2MI "
+        "about the rules today."
+    ),
+    "irregular_departure_combination": _l(
+        "Leaving from a known irregular departure point while skipping the official steps "
+        "means you would travel and work without any protection."
+    ),
+    "visit_visa_work": _l(
+        "Working abroad on a tourist or visit visa is not legal work. You have no "
+        "protection, and you can be arrested or sent home."
+    ),
+    "government_impersonation": _l(
+        "Government offices do not recruit through private chat numbers or ask for money "
+        "into personal accounts. Fake copies of their pages exist."
     ),
     "warning_context": _l(
         "This text reads like a warning or a news story about scams rather than a job offer. "

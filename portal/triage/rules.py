@@ -19,8 +19,9 @@ is indexed by its script instead of a word; their digits fold to ASCII; and thei
 negators count when glued right before (th, lo, km) or after (my) a match
 (``glued_negation``).
 
-``match_job_red_flags`` is the public-safe entry for a job-offer checker; the drug
-lexicon is backend-only and never leaves the server.
+The job-offer rules are read through ``portal.triage.job_offer`` (the law of the
+sending country, pay realism, combinations), the public-safe entry for the checker;
+the drug lexicon is backend-only and never leaves the server.
 """
 
 from __future__ import annotations
@@ -473,7 +474,7 @@ def _hit(rule: Rule, spans: Sequence[tuple[int, int, int]], text: PreparedText) 
     return RuleHit(rule.id, weight, rule.explanation, snippet, rule.group, tuple(tags))
 
 
-def _resolve(ruleset: RuleSet, found: Mapping[str, RuleHit]) -> list[RuleHit]:
+def resolve(ruleset: RuleSet, found: Mapping[str, RuleHit]) -> list[RuleHit]:
     """Drop hits whose ``unless`` rule matched or whose ``requires``/``requires_group`` did not."""
     kept = []
     for rule_id, hit in found.items():
@@ -511,7 +512,7 @@ def _raw_hits(ruleset: RuleSet, text: PreparedText) -> dict[str, RuleHit]:
 
 def match_rules(ruleset: RuleSet, text: PreparedText) -> list[RuleHit]:
     """Match every rule of a rule set against a prepared text, honouring unless/requires."""
-    return _resolve(ruleset, _raw_hits(ruleset, text))
+    return resolve(ruleset, _raw_hits(ruleset, text))
 
 
 @functools.cache
@@ -544,8 +545,19 @@ def _last_end(pattern: re.Pattern[str] | None, text: str) -> int:
     return ends[-1] if ends else -1
 
 
-def salary_usd_per_month(text: PreparedText) -> tuple[float, str] | None:
-    """Highest monthly pay (in USD) that a text states as salary, with its snippet; None if none.
+@dataclass(frozen=True)
+class PayReading:
+    """Pay a text states: a month's worth in its own currency and in USD, and the words read."""
+
+    monthly: float  # in ``currency``, a month (a day's pay x 26, a year's / 12)
+    currency: str  # lower-case code of the salary section, e.g. "idr"
+    usd: float
+    snippet: str
+    period: str  # "month", "day" or "year", as written
+
+
+def read_pay(text: PreparedText) -> PayReading | None:
+    """The highest pay a text states as salary (compared in USD); None if it states none.
 
     An amount counts when a salary word stands before it or a period word after it
     ("/month"); Thai, Lao, Khmer and Burmese also put the period first ("เดือนละ",
@@ -554,7 +566,7 @@ def salary_usd_per_month(text: PreparedText) -> tuple[float, str] | None:
     """
     cfg, rx, words = load_ruleset("job_red_flags").config["salary"], _salary_rx(), _salary_words()
     month_before, day_before = rx.get("month_words_before"), rx.get("day_words_before")
-    best: tuple[float, str] | None = None
+    best: PayReading | None = None
     for m in rx["amount"].finditer(text.folded):
         magnitude = m["mag"] or m.groupdict().get("premag") or ""
         currency = words["currency_of"].get(m["pre"] or m["post"] or "")
@@ -572,34 +584,21 @@ def salary_usd_per_month(text: PreparedText) -> tuple[float, str] | None:
         ):
             continue
         amount = max(_number(m["num"]), _number(m["num2"] or "0"))
-        amount *= words["magnitudes"].get(magnitude, 1) * float(cfg["usd_per_unit"][currency])
-        amount *= 26 if per_day else 1 / 12 if rx["year_words"].search(after) else 1
-        if best is None or amount > best[0]:
-            best = (amount, m.group(0).strip())
+        amount *= words["magnitudes"].get(magnitude, 1)
+        period = "day" if per_day else "year" if rx["year_words"].search(after) else "month"
+        amount *= {"day": 26, "year": 1 / 12, "month": 1}[period]
+        usd = amount * float(cfg["usd_per_unit"][currency])
+        if best is None or usd > best.usd:
+            best = PayReading(amount, str(currency), usd, m.group(0).strip(), period)
     return best
 
 
-def match_job_offer(
-    text: str | PreparedText, lang: str | None = None, country: str | None = None
-) -> list[RuleHit]:
-    """All job-offer hits for a text: red flags (group ``flag``) and dampers (group ``damper``)."""
-    prepared = text if isinstance(text, PreparedText) else prepare(text, lang)
-    ruleset = load_ruleset("job_red_flags")
-    found = _raw_hits(ruleset, prepared)
-    salary, cfg = salary_usd_per_month(prepared), ruleset.config["salary"]
-    # The reporter's home country sets the baseline; else the country of their language.
-    home = str(country or "").upper() or cfg.get("home_by_lang", {}).get(
-        normalize_lang(lang) or prepared.lang or "", ""
-    )
-    baseline = cfg["baseline_usd_month"].get(home, cfg["baseline_usd_month"]["default"])
-    if salary and "unrealistic_salary" not in found and salary[0] >= cfg["multiplier"] * baseline:
-        rule = ruleset.by_id["unrealistic_salary"]
-        found[rule.id] = RuleHit(rule.id, rule.weight, rule.explanation, salary[1][:80], rule.group)
-    return _resolve(ruleset, found)
+def salary_usd_per_month(text: PreparedText) -> tuple[float, str] | None:
+    """Highest monthly pay (in USD) that a text states as salary, with its snippet; None if none."""
+    pay = read_pay(text)
+    return (pay.usd, pay.snippet) if pay else None
 
 
-def match_job_red_flags(
-    text: str | PreparedText, lang: str | None = None, country: str | None = None
-) -> list[RuleHit]:
-    """Red flags (ids from job_offer_red_flags.md) a job-offer text shows, with weights and snippets."""
-    return [hit for hit in match_job_offer(text, lang, country) if hit.group == "flag"]
+def raw_job_offer_hits(text: PreparedText) -> dict[str, RuleHit]:
+    """Every job-offer rule that matched, by id, before ``unless``/``requires`` are applied."""
+    return _raw_hits(load_ruleset("job_red_flags"), text)

@@ -10,10 +10,13 @@ function of the matched rules; the constants live in the YAML files:
   L' = max(0, L - B); raw = S*L' + S + L' ("substance x sale - benign": a
   substance alone gives at most 6); value = raw * 50 / 19, so the reference's
   high line (S = 3, L = 4) maps to 50.
-* job-offer: J = flags of weight >= 2 + min(3, weight-1 flags) + identifier
-  + non-procedural placement - |dampers|; value = J * 50 / 7, at least 70 when
-  a hotspot meets a tourist-visa / irregular-route / passport / coached flag or
-  an Indonesian reporter is recruited to KH/MM, unless it reads as a warning.
+* job-offer (``portal.triage.job_offer``, shared with the public checker): J = flags
+  of weight >= 2 + min(3, weight-1 flags) + identifier + non-procedural placement
+  - |dampers|; value = J * 50 / 7, at least 70 when a combination applies (a hotspot
+  with a tourist-visa / irregular-route / passport / coached flag, an Indonesian
+  reporter recruited to KH/MM/LA, or one of the placement-fraud combinations: a fee
+  with unlicensed recruiting or a guaranteed departure, …), unless it reads as a
+  warning.
 * extremism: E = signals (a target counts only next to violence, weapons or
   recruitment) + identifier - |dampers|; value = E * 50 / 5.
 * other, and any unknown category: the highest of the three.
@@ -40,13 +43,13 @@ from typing import Any
 from portal.categories import CATEGORIES
 from portal.languages import LIKELY_COUNTRY, normalize_lang
 from portal.triage.indicators import PAYMENT_KINDS, Indicator, extract
+from portal.triage.job_offer import read_offer
 from portal.triage.rules import (
     PreparedText,
     RuleHit,
     RuleSet,
     load_ruleset,
     load_yaml,
-    match_job_offer,
     match_rules,
     prepare,
 )
@@ -138,32 +141,17 @@ def _job_offer(
 ) -> _Part:
     ruleset = load_ruleset("job_red_flags")
     cfg = ruleset.config["scoring"]
-    hits = match_job_offer(text, country=country)
-    ids = {hit.rule_id for hit in hits}
-    reasons = [_from_hit(hit) for hit in hits]
-    flags = [hit for hit in hits if hit.group == "flag"]
-    weak = sum(h.weight for h in flags if h.weight < float(cfg["weak_weight_below"]))
-    raw = sum(h.weight for h in flags if h.weight >= float(cfg["weak_weight_below"]))
-    raw += min(float(cfg["weak_cap"]), weak) + _sum(ident, payment)
-    raw += sum(h.weight for h in hits if h.group == "damper")
-    floor = 0.0
-    hotspot = next((hit for hit in flags if hit.rule_id == "hotspot_destination"), None)
-    if hotspot is not None and "warning_context" not in ids:
-        if ids & set(cfg["combo_with_hotspot"]):
-            floor = float(cfg["combo_floor"])
-            reasons.append(_synthetic(ruleset, "hotspot_combination", 0, hotspot.snippet))
-        banned = set(cfg["non_placement"].get(country or "", ()))
-        if banned & set(hotspot.tags):
-            raw += float(cfg["non_placement_weight"])
-            floor = float(cfg["combo_floor"])
-            reasons.append(
-                _synthetic(
-                    ruleset,
-                    "non_procedural_placement",
-                    cfg["non_placement_weight"],
-                    hotspot.snippet,
-                )
-            )
+    reading = read_offer(text, country=country, personal_account=payment is not None)
+    reasons = [_from_hit(hit) for hit in reading.hits if hit.group != "context"]
+    raw = reading.raw() + _sum(ident, payment)
+    hub = next((hit.snippet for hit in reading.hits if hit.rule_id == "hotspot_destination"), "")
+    for combo in reading.combinations:
+        if combo != "non_procedural_placement":  # already a reason with its weight
+            snippet = hub if combo == "hotspot_combination" else ""
+            reasons.append(_synthetic(ruleset, combo, 0, snippet))
+    if reading.below_minimum is not None and reading.pay is not None:
+        reasons.append(_synthetic(ruleset, "pay_below_minimum", 0, reading.pay.snippet))
+    floor = float(cfg["combo_floor"]) if reading.combinations else 0.0
     value = max(floor, _scaled(raw, cfg["high_at_raw"]))
     return _Part(value, reasons + _present(ident, payment))
 

@@ -175,8 +175,8 @@ def test_signature_is_the_contract() -> None:
 
 
 def test_flag_ids_are_reference_ids_on_every_ad() -> None:
-    allowed = reference_flag_ids()
-    assert len(allowed) == 17
+    allowed = reference_flag_ids() | set(explanations.LAW_RULES)
+    assert len(allowed) == 17 + 6
     for lang, text in SCAMS + LEGITIMATE:
         assert {f.id for f in check(text, lang=lang).flags} <= allowed, text
 
@@ -191,8 +191,10 @@ def test_every_reference_flag_has_a_title_and_an_explanation() -> None:
     assert set(explanations.FLAGS) == reference_flag_ids() | set(explanations.LAW_RULES)
     rules = shared_file("reference/job_offer_law_and_routes.md").read_text(encoding="utf-8")
     section = rules[rules.index("## 6. Candidate checker rules") :]
-    for rule in explanations.LAW_RULES.values():
-        assert f"**{rule}**" in section
+    for ids in [*explanations.LAW_RULES.values(), *explanations.LAW_NOTES.values()]:
+        for rule in ids:
+            assert f"**{rule}**" in section
+    assert set(explanations.LAW_NOTES) <= set(explanations.NOTES)
     for title, text in [*explanations.FLAGS.values(), explanations.TRANSIT]:
         assert str(title).strip() and str(text).strip()
 
@@ -221,7 +223,13 @@ def test_indonesian_recruited_to_cambodia_is_high_because_it_cannot_be_legal() -
 def test_hotspot_with_tourist_visa_notes_the_combination() -> None:
     result = check("Kerja di Poipet pakai visa turis dulu", lang="id")
     assert result.risk == "high"
-    assert [note.id for note in result.notes] == ["hotspot_combination"]
+    assert [note.id for note in result.notes][0] == "hotspot_combination"
+    # An Indonesian reader: Cambodia is no placement country, and a visit visa is no work visa.
+    assert {note.id for note in result.notes} == {
+        "hotspot_combination",
+        "non_procedural_placement",
+        "visit_visa_work",
+    }
 
 
 def test_a_warning_about_scams_is_not_mistaken_for_an_offer() -> None:

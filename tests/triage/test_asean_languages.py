@@ -19,11 +19,11 @@ import pytest
 
 from portal.job_offers.checker import RISKS, check
 from portal.triage import rules
+from portal.triage.job_offer import match_job_offer, match_job_red_flags
 from portal.triage.rules import (
     detect_languages,
     fold,
     load_ruleset,
-    match_job_red_flags,
     match_rules,
     prepare,
     salary_usd_per_month,
@@ -293,7 +293,7 @@ def test_legitimate_ads_mostly_come_out_low(lang: str) -> None:
 
 def test_a_licence_or_a_no_fee_statement_is_what_keeps_licensed_agencies_low() -> None:
     thai = next(text for lang, text in LEGITIMATE if lang == "th" and "กรมการจัดหางาน" in text)
-    hits = {hit.rule_id for hit in rules.match_job_offer(thai, lang="th")}
+    hits = {hit.rule_id for hit in match_job_offer(thai, lang="th")}
     assert {"licensed_recruiter", "official_process"} <= hits
     burmese = next(text for lang, text in LEGITIMATE if lang == "my" and "ပွဲခ" in text)
     assert "upfront_fee" not in flag_ids(burmese, "my")
