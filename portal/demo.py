@@ -19,6 +19,7 @@ from flask.cli import AppGroup
 from portal.accounts import services as accounts
 from portal.config import current_settings
 from portal.extensions import db
+from portal.job_offers import registry
 from portal.models import (
     Author,
     Message,
@@ -173,8 +174,28 @@ def load_command() -> None:
         state = "exists" if receipt.duplicate else "created"
         click.echo(f"{new.category:<10} tip {receipt.tip_id:<4} {state:<8} receipt {code}")
     _load_organisations()
+    _load_demo_registry()
     db.session.commit()
     _print_sign_in()
+
+
+# A recruiter list for trying the checker's licence look-up. Not a real list: the names say
+# "DEMO" and the source is a reserved address that cannot exist. Load a government's list
+# with `flask registry load FILE` (see the README) in a real installation.
+DEMO_REGISTRY = (
+    "name,licence_number,country,source_url,date_retrieved\n"
+    "PT DEMO Karya Contoh,DEMO-001/2026,ID,https://demo-list.invalid/not-a-real-list,2026-12-01\n"
+    "Công ty CP DEMO Nhân lực Mẫu,DEMO-002/2026,VN,https://demo-list.invalid/not-a-real-list,"
+    "2026-12-01\n"
+)
+
+
+def _load_demo_registry() -> None:
+    """The demo list, unless an operator has loaded a list for the same country."""
+    loaded = {item.country: item for item in registry.lists()}
+    if all(item.source_url.startswith("https://demo-list.invalid/") for item in loaded.values()):
+        registry.load(DEMO_REGISTRY.encode(), "demo registry (not a real list)")
+        click.echo("recruiter list  DEMO data for ID and VN, not a real list")
 
 
 def _load_organisations() -> None:
@@ -202,9 +223,7 @@ def _load_organisations() -> None:
         if tip is None or org is None or coordinator is None:
             continue
         if db.session.scalar(
-            db.select(Referral.id).where(
-                Referral.tip_id == tip.id, Referral.to_org_id == org.id
-            )
+            db.select(Referral.id).where(Referral.tip_id == tip.id, Referral.to_org_id == org.id)
         ):
             continue
         referral = referrals.refer(
@@ -228,9 +247,7 @@ def _print_sign_in() -> None:
     click.echo("Demo staff accounts (development only), for /staff/login:")
     for username, role, slug, _language in DEMO_ACCOUNTS:
         org = slug or organisations.ensure_coordinator().slug
-        click.echo(
-            f"  {username:<17} password {demo_password(username)}  ({role}, {org})"
-        )
+        click.echo(f"  {username:<17} password {demo_password(username)}  ({role}, {org})")
     click.echo("  Code for the second step: .venv/bin/flask --app portal demo code USERNAME")
 
 

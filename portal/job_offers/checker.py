@@ -27,12 +27,12 @@ safe, and nothing here says so.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import has_app_context
 
-from portal.job_offers import explanations
+from portal.job_offers import explanations, registry
 from portal.job_offers.law import law_for
 from portal.models import PublicWarning
 from portal.triage.indicators import Indicator, extract_or_nothing
@@ -79,6 +79,7 @@ class CheckResult:
     indicators: list[Indicator]
     pay: PayReading | None = None  # the pay the offer states, as read
     below_minimum: Minimum | None = None  # a job at home paid below this minimum wage
+    registry: list[registry.Answer] = field(default_factory=list)  # licensed-recruiter lists
 
     @property
     def strong_flags(self) -> list[Flag]:
@@ -116,6 +117,7 @@ def check(text: str, lang: str = "en", country: str | None = None) -> CheckResul
         indicators,
         pay=reading.pay,
         below_minimum=reading.below_minimum,
+        registry=registry.answers(body, reading.home) if has_app_context() else [],
     )
 
 

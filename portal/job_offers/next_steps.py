@@ -61,12 +61,27 @@ STEPS: dict[str, LazyString] = {
         "If a recruiter is not on that list, report it to DOLAB or to the local police (công an)."
     ),
     "th_doe": _l("Check the recruitment agency with the Department of Employment."),
+    "th_five_channels": _l(
+        "There are five legal ways to work abroad. If you found a job yourself, tell the "
+        "Department of Employment at least 15 days before you travel."
+    ),
+    "id_lpk_so": _l(
+        "For an internship in Japan, the training centre (LPK) needs a licence to send "
+        "interns (SO). Check it on the Ministry of Manpower's site."
+    ),
+    "my_jtk": _l(
+        "A recruiter in Malaysia needs a licence from the Labour Department (JTK), and its "
+        "name begins with “Agensi Pekerjaan”. Ask for the licence number and check it "
+        "with JTK."
+    ),
 }
 
 LINK_LABELS: dict[str, LazyString] = {
     "agencies": _l("List of licensed recruitment agencies"),
     "vacancies": _l("List of official vacancies"),
     "job_orders": _l("List of approved job orders"),
+    "training_centres": _l("Training centres allowed to send interns"),
+    "legal_ways": _l("The legal ways to work abroad"),
 }
 
 #: Said to everyone, wherever they live (reference §1a/§2 in a few words).

@@ -17,6 +17,7 @@ from portal.models.organisations import (
     TipAccess,
     Tlp,
 )
+from portal.models.registry import LicensedRecruiter, RecruiterList
 from portal.models.sessions import ServerSession
 from portal.models.staff import ROLE_ORDER, AuditEvent, Role, StaffUser
 from portal.models.tips import (
@@ -46,6 +47,7 @@ __all__ = [
     "Author",
     "Category",
     "Indicator",
+    "LicensedRecruiter",
     "Message",
     "Note",
     "OrgKind",
@@ -59,6 +61,7 @@ __all__ = [
     "TipAccess",
     "Tlp",
     "PublicWarning",
+    "RecruiterList",
     "Role",
     "ServerSession",
     "StaffUser",

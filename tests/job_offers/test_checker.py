@@ -369,6 +369,7 @@ def test_the_checker_logs_nothing_of_the_text(app, caplog) -> None:
 
 def test_verification_urls_come_from_the_reference_only() -> None:
     reference = shared_file(REFERENCE).read_text(encoding="utf-8")
+    reference += shared_file("reference/job_offer_law_and_routes.md").read_text(encoding="utf-8")
     for code in next_steps.countries():
         for body in next_steps.verification_bodies(code):
             for link in body.links:

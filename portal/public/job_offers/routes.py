@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, render_template, request
+from flask_babel import format_currency
 
 from portal.config import current_settings
 from portal.directory.loader import current_services
@@ -63,4 +64,10 @@ def check() -> str | tuple[str, int]:
         steps=steps,
         country=country,
         country_name=country_name,
+        money=_money,
     )
+
+
+def _money(amount: float, currency: str) -> str:
+    """A whole amount in the reader's number format, with its currency sign or code."""
+    return format_currency(round(amount), currency.upper(), "¤\u00a0#,##0", currency_digits=False)

@@ -9,6 +9,7 @@ from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from portal.directory.admin import FILE_MAX_BYTES
+from portal.job_offers.registry import FILE_MAX_BYTES as REGISTRY_MAX_BYTES
 from portal.forms import options, readable
 from portal.i18n import LANGUAGE_NAMES, LOCALES
 from portal.models.staff import ROLE_ORDER, Role
@@ -59,5 +60,20 @@ class SupportUploadForm(FlaskForm):
             FileRequired(_l("Please choose a file.")),
             FileAllowed(["yaml", "yml"], _l("Please choose a .yaml or .yml file.")),
             FileSize(FILE_MAX_BYTES, message=_l("The file is larger than 2 MB.")),
+        ],
+    )
+
+
+class RegistryUploadForm(FlaskForm):
+    file = FileField(
+        _l("List of licensed recruiters (CSV)"),
+        description=_l(
+            "Columns: name, licence_number, country, source_url, date_retrieved (YYYY-MM-DD). "
+            "The list of each country in the file replaces the one loaded before. Up to 10 MB."
+        ),
+        validators=[
+            FileRequired(_l("Please choose a file.")),
+            FileAllowed(["csv"], _l("Please choose a .csv file.")),
+            FileSize(REGISTRY_MAX_BYTES, message=_l("The file is larger than 10 MB.")),
         ],
     )

@@ -28,6 +28,7 @@ from portal.accounts import audit as audit_trail
 from portal.accounts import services as auth_services
 from portal.config import current_settings
 from portal.directory import admin as directory_admin
+from portal.job_offers import registry as recruiter_registry
 from portal.extensions import db
 from portal.models import utcnow
 from portal.models.directory import SupportService
@@ -37,6 +38,7 @@ from portal.organisations.access import organisation_of, scope_of
 from portal.sanitize import clean_line
 from portal.staff.access import REAUTH_MINUTES, SESSION_KEY, current_staff, requires
 from portal.staff.admin.forms import (
+    RegistryUploadForm,
     ROLE_LABELS,
     ConfirmForm,
     CreateAccountForm,
@@ -277,3 +279,49 @@ def support_export() -> Response:
         mimetype="application/yaml",
         headers={"Content-Disposition": 'attachment; filename="support-directory.yaml"'},
     )
+
+
+# ---------------------------------------------------------------- licensed recruiters
+
+
+@bp.route("/registry", methods=["GET", "POST"])
+@requires("admin", fresh=True, coordinator=True)
+def registry_page() -> Any:
+    """The licensed-recruiter lists the checker looks up: what is loaded, and a new file."""
+    form = RegistryUploadForm()
+    result = None
+    problems: list[tuple[int, str, str]] = []
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate():
+            upload = form.file.data
+            content = upload.stream.read(recruiter_registry.FILE_MAX_BYTES + 1)
+            filename = clean_line(upload.filename or "", 200) or "upload.csv"
+            try:
+                result = recruiter_registry.load(content, filename)
+                summary = ", ".join(
+                    f"{item.country} +{item.added} -{item.removed} ={item.kept}"
+                    for item in result.countries
+                )
+                audit_trail.audit(
+                    current_staff(), "load_recruiter_registry", summary=f"{filename}: {summary}"
+                )
+                status = 200
+            except recruiter_registry.RegistryFileRefused as refused:
+                db.session.rollback()
+                problems = refused.problems
+                audit_trail.audit(
+                    current_staff(),
+                    "load_recruiter_registry_refused",
+                    summary=f"{filename}: {len(problems)} problems",
+                )
+            db.session.commit()
+    return render_template(
+        "staff/admin/registry.html",
+        form=form,
+        result=result,
+        problems=problems,
+        lists=recruiter_registry.lists(),
+        columns=recruiter_registry.COLUMNS,
+    ), status
