@@ -8,9 +8,10 @@ plain values out. On top of the red-flag rules of ``data/job_red_flags.yaml``:
   reader's own country (``home``) makes the job *abroad*. An irregular departure
   point (Batam, Nunukan, …) counts only for a job abroad.
 * **Pay realism** (``data/wages.yaml``). The pay is read with its currency and
-  period. A job at home is "too good to be true" only from 3x the minimum wage of
-  its place (or of the country's highest known minimum): no ordinary wage at home is
-  ever too high. A job abroad is compared with the destination's entry pay (a scam
+  period. At home, only a bait role of scam recruitment (customer service, admin,
+  chat agent, typing, online casino) is "too good to be true", from 2.5x the minimum
+  wage of its place (or of the country's highest known minimum): no ordinary wage at
+  home is ever too high. A job abroad is compared with the destination's entry pay (a scam
   hub's when one is named). A job at home paid below its place's minimum gets an
   information note about the worker's rights, never a warning sign.
 * **Combinations that mean fraud** (``scoring.combinations``): a fee with recruiting
@@ -24,9 +25,10 @@ plain values out. On top of the red-flag rules of ``data/job_red_flags.yaml``:
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from portal.languages import normalize_lang
@@ -45,6 +47,7 @@ from portal.triage.rules import (
 )
 
 SCAM_HUBS = frozenset({"KH", "MM", "LA"})
+HOME = "-home"  # a hotspot tag's suffix for the country itself and its ordinary places
 GENERIC_ABROAD = frozenset({"abroad"})
 
 
@@ -116,19 +119,30 @@ def read_offer(
     ruleset = load_ruleset("job_red_flags")
     found = raw_job_offer_hits(prepared)
     home = home_country(country, lang or prepared.lang)
+    hub = found.get("hotspot_destination")
+    if hub is not None:
+        # "KH-home": Cambodia itself, Phnom Penh… (a hotspot, except for a reader living
+        # there); scam-compound places (Poipet, KK Park, the Golden Triangle) count for all.
+        if home and set(hub.tags) <= {f"{home}{HOME}"}:
+            del found["hotspot_destination"]
+        else:
+            tags = tuple(dict.fromkeys(tag.removesuffix(HOME) for tag in hub.tags))
+            found["hotspot_destination"] = replace(hub, tags=tags)
     destinations = _destinations(found, home)
     if not destinations:
         found.pop("irregular_departure", None)
     pay = read_pay(prepared)
     place = _minimum_for(prepared, home, domestic="zero_cost_job:domestic" in _keys(found))
     bait = bool(found.keys() & set(_wages()["bait_roles"]))
-    if pay and "unrealistic_salary" not in found and pay.usd >= _too_high_usd(
-        destinations, home, None if destinations else place, bait
+    if (
+        pay
+        and "unrealistic_salary" not in found
+        and pay.usd >= _too_high_usd(destinations, home, None if destinations else place, bait)
     ):
         rule = ruleset.by_id["unrealistic_salary"]
         found[rule.id] = RuleHit(rule.id, rule.weight, rule.explanation, pay.snippet[:80], "flag")
     hits = resolve(ruleset, found)
-    combos = _combinations(hits, home, destinations, personal_account)
+    combos = _combinations(hits, _keys(found), home, destinations, personal_account)
     if "non_procedural_placement" in combos:
         weight = float(_scoring()["non_placement_weight"])
         hub = next(hit for hit in hits if hit.rule_id == "hotspot_destination")
@@ -201,19 +215,22 @@ def _too_high_usd(
 ) -> float:
     """The monthly pay in USD from which an offer's pay is "too good to be true"."""
     wages = _wages()
-    factor = float(wages["bait_multiplier"]) if bait else None
     entry = wages["destination_entry_usd_month"]
     if destinations:
         hubs = destinations & SCAM_HUBS
         named = (hubs or destinations) - GENERIC_ABROAD
         if named:
-            base = min(float(entry[c]) for c in named) if hubs else max(
-                float(entry.get(c, entry.get(home or "", 250))) for c in named
+            base = (
+                min(float(entry[c]) for c in named)
+                if hubs
+                else max(float(entry.get(c, entry.get(home or "", 250))) for c in named)
             )
         else:
             base = float(wages["home_baseline_usd_month"].get(home or "", 250))
             base = float(entry.get(home or "", base))
-        return base * (factor or float(wages["abroad_multiplier"]))
+        return base * float(wages["bait_multiplier_abroad" if bait else "abroad_multiplier"])
+    if not bait:
+        return math.inf  # at home, an ordinary job's pay is never "too good to be true"
     if place is None:
         known = [m for m, *_ in _places() if m.country == home]
         place = max(known, key=lambda m: _to_usd(m.monthly, m.currency), default=None)
@@ -222,7 +239,7 @@ def _too_high_usd(
     else:
         baselines = wages["home_baseline_usd_month"]
         base = float(baselines.get(home or "", baselines["default"]))
-    return base * (factor or float(wages["home_multiplier"]))
+    return base * float(wages["bait_multiplier_home"])
 
 
 def _keys(found: Mapping[str, RuleHit] | Iterable[RuleHit]) -> set[str]:
@@ -245,10 +262,18 @@ def _destinations(found: Mapping[str, RuleHit], home: str | None) -> frozenset[s
 
 
 def _combinations(
-    hits: Sequence[RuleHit], home: str | None, destinations: frozenset[str], personal: bool
+    hits: Sequence[RuleHit],
+    raw_keys: set[str],
+    home: str | None,
+    destinations: frozenset[str],
+    personal: bool,
 ) -> list[str]:
-    """Ids of the combinations that make an offer high on their own (none for a warning)."""
-    keys = _keys(hits) | ({"pay_personal_account"} if personal else set())
+    """Ids of the combinations that make an offer high on their own (none for a warning).
+
+    A combination marked ``raw`` is judged on the hits before ``unless`` (a government
+    office's name is also a licence cue, which would hide the private chat it uses)."""
+    extra = {"pay_personal_account"} if personal else set()
+    keys = _keys(hits) | extra
     if "warning_context" in keys:
         return []
     cfg = _scoring()
@@ -263,7 +288,8 @@ def _combinations(
     for combo_id, spec in cfg["combinations"].items():
         if spec.get("countries") and home not in spec["countries"]:
             continue
-        if all(_met(need, keys | abroad, fees) for need in spec["need"]):
+        have = (raw_keys if spec.get("raw") else keys) | extra | abroad
+        if all(_met(need, have, fees) for need in spec["need"]):
             found.append(str(combo_id))
     return found
 

@@ -522,13 +522,14 @@ def test_prices_fees_and_dates_are_not_salaries(text: str) -> None:
 
 
 def test_the_pay_baseline_follows_the_country_then_the_language() -> None:
-    text = "ဝန်ထမ်းခေါ်မည် လစာ သိန်း ၂၀"  # about 480 USD a month
-    assert "unrealistic_salary" in flag_ids(text, "my")  # home MM: 2 x 150
-    assert "unrealistic_salary" not in flag_ids(text, "my", country="TH")  # 2 x 350
-    assert "unrealistic_salary" not in flag_ids(text, "en")  # default: 2 x 250
-    thai = "พนักงานบัญชี เงินเดือน 20,000 บาท"  # about 590 USD a month
+    text = "Customer service ဝန်ထမ်းခေါ်မည် လစာ သိန်း ၂၀"  # a bait role, about 480 USD a month
+    assert "unrealistic_salary" in flag_ids(text, "my")  # home MM: 2.5 x 80
+    assert "unrealistic_salary" not in flag_ids(text, "my", country="TH")  # 2.5 x 330
+    assert "unrealistic_salary" not in flag_ids(text, "en")  # default: 2.5 x 250
+    thai = "พนักงานบัญชี เงินเดือน 20,000 บาท"  # an accountant, about 590 USD a month
+    # An ordinary job at home is never "too good to be true", whoever reads it.
     assert "unrealistic_salary" not in flag_ids(thai, "th")
-    assert "unrealistic_salary" in flag_ids(thai, "th", country="MM")
+    assert "unrealistic_salary" not in flag_ids(thai, "th", country="MM")
 
 
 def test_phone_numbers_take_the_region_of_the_language() -> None:

@@ -256,16 +256,15 @@ def test_amounts_that_are_not_pay_are_ignored() -> None:
 
 
 def test_salary_flag_depends_on_the_reporters_home_minimum() -> None:
-    # At home, pay is too good to be true only from 3x the highest minimum known there
-    # (Jakarta's Rp5.73 million ~ US$358: from about US$1,075); Malaysia's is RM1,700.
-    text = "Packing job, salary {} USD per month"
-
-    def flagged(amount: int, country: str) -> bool:
-        hits = match_job_red_flags(text.format(amount), country=country)
+    # At home an ordinary job's pay is never too good to be true; a bait role's is from 2.5x
+    # the highest minimum known there (Jakarta's Rp5.73 million ~ US$358: from ~US$895).
+    def flagged(job: str, amount: int, country: str) -> bool:
+        hits = match_job_red_flags(f"{job}, salary {amount} USD per month", country=country)
         return "unrealistic_salary" in {f.rule_id for f in hits}
 
-    assert not flagged(600, "ID") and flagged(1200, "ID")
-    assert not flagged(1000, "MY") and flagged(1300, "MY")
+    assert not flagged("Packing job", 600, "ID") and not flagged("Packing job", 5000, "ID")
+    assert not flagged("Admin job", 800, "ID") and flagged("Admin job", 1000, "ID")
+    assert not flagged("Admin job", 900, "MY") and flagged("Admin job", 1100, "MY")
 
 
 @pytest.mark.parametrize(
