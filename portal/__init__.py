@@ -83,12 +83,8 @@ def _require_translations() -> None:
         if not folder.is_relative_to(Path(__file__).resolve().parent):
             # The portal/ of a checkout was imported, perhaps by running inside the checkout,
             # where ./portal shadows the installed package.
-            hint = (
-                f"this is the checkout's portal/ ({folder.parent}); run from outside it, or {hint}"
-            )
-        raise ConfigError(
-            "translations missing or not compiled for " + "; ".join(problems) + f": {hint}"
-        )
+            hint = f"this is the checkout's portal/ ({folder.parent}); run from outside it, or {hint}"
+        raise ConfigError("translations missing or not compiled for " + "; ".join(problems) + f": {hint}")
 
 
 def _init_extensions(app: Flask, redis_url: str) -> None:
@@ -107,10 +103,7 @@ def _init_extensions(app: Flask, redis_url: str) -> None:
     # back to counting in memory. Tests on a loaded machine wait longer, so that a slow answer
     # does not reset the counts they check.
     slow = 10.0 if current_settings(app).env == "testing" else 1.0
-    app.config["RATELIMIT_STORAGE_OPTIONS"] = {
-        "socket_connect_timeout": 0.5,
-        "socket_timeout": slow,
-    }
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 0.5, "socket_timeout": slow}
     limiter.init_app(app)
     queue.init_app(app, redis_url)
 

@@ -223,7 +223,9 @@ def _load_organisations() -> None:
         if tip is None or org is None or coordinator is None:
             continue
         if db.session.scalar(
-            db.select(Referral.id).where(Referral.tip_id == tip.id, Referral.to_org_id == org.id)
+            db.select(Referral.id).where(
+                Referral.tip_id == tip.id, Referral.to_org_id == org.id
+            )
         ):
             continue
         referral = referrals.refer(
@@ -247,7 +249,9 @@ def _print_sign_in() -> None:
     click.echo("Demo staff accounts (development only), for /staff/login:")
     for username, role, slug, _language in DEMO_ACCOUNTS:
         org = slug or organisations.ensure_coordinator().slug
-        click.echo(f"  {username:<17} password {demo_password(username)}  ({role}, {org})")
+        click.echo(
+            f"  {username:<17} password {demo_password(username)}  ({role}, {org})"
+        )
     click.echo("  Code for the second step: .venv/bin/flask --app portal demo code USERNAME")
 
 

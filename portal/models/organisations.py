@@ -154,7 +154,9 @@ class TipAccess(Model):
     # The strictest marking among the referrals that gave access.
     tlp: Mapped[str] = mapped_column(String(14), default=Tlp.AMBER)
 
-    __table_args__ = (Index("ix_tip_access_queue", "org_id", "queue_rank", "created_at", "tip_id"),)
+    __table_args__ = (
+        Index("ix_tip_access_queue", "org_id", "queue_rank", "created_at", "tip_id"),
+    )
 
 
 class ReferralRule(Model):
