@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(PY) -m flask --app portal
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test browser-deps i18n compile-translations screenshots bench bench-deps bench-scale load lint audit lock clean
+.PHONY: install run test browser-deps ocr-deps i18n compile-translations screenshots bench bench-deps bench-scale load lint audit lock clean
 
 # Installs exactly the versions in requirements.lock (as constraints): a fresh clone on a day when
 # newer releases exist gets the same set the tests last passed with. `make lock` refreshes it.
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-run: install
+run: install ocr-deps
 	$(MAKE) --no-print-directory compile-translations
 	$(FLASK) db upgrade
 	$(FLASK) support load portal/directory/services.yaml
@@ -30,13 +30,13 @@ run: install
 # that runs out takes half of what the other has left (xdist's default hands the first
 # quarter of the suite out in two blocks, so one worker got every slow test).
 TEST_WORKERS ?= 2
-test: install browser-deps
+test: install browser-deps ocr-deps
 	$(MAKE) --no-print-directory compile-translations
 	$(MAKE) --no-print-directory lint audit
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # The browser tests again, keeping a full-page picture of every step in tests/artifacts/.
-screenshots: install browser-deps
+screenshots: install browser-deps ocr-deps
 	$(MAKE) --no-print-directory compile-translations
 	SCREENSHOTS=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal -m browser -k sqlite
 
@@ -44,6 +44,11 @@ screenshots: install browser-deps
 # each is checked and installed on its own (a machine may have Chromium but not the fonts).
 browser-deps:
 	@bash scripts/browser_deps.sh
+
+# Reading screenshots of job offers: Debian's Tesseract and the trained data of all nine
+# languages, each checked and installed on its own (a machine may have Tesseract with English only).
+ocr-deps:
+	@bash scripts/ocr_deps.sh
 
 # The load generator for the page benchmark: Debian's wrk.
 bench-deps:
@@ -69,12 +74,14 @@ i18n: install
 	$(PY) scripts/fill_english.py
 	$(VENV)/bin/pybabel compile -d translations --statistics
 
-# Web pages and submissions against hello-world Flask, then triage jobs against RQ's no-op job.
+# Web pages and submissions against hello-world Flask, then triage jobs against RQ's no-op job,
+# then reading screenshots (Tesseract, seconds per image per core).
 # bench-scale needs PostgreSQL: BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/waspada_bench
-bench: install bench-deps
+bench: install bench-deps ocr-deps
 	$(PY) bench/run.py
 	$(PY) bench/triage_bench.py
 	$(PY) bench/extract_hostile.py
+	$(PY) bench/ocr_bench.py
 
 # 10,000 submissions from parallel clients against gunicorn on PostgreSQL + Redis: zero 5xx,
 # zero lost reports, rate limits as configured (BENCH_DATABASE_URL, BENCH_REDIS_URL).
@@ -102,7 +109,7 @@ lock:
 
 lint: install
 	$(PY) -m ruff check portal tests bench scripts
-	$(PY) -m mypy portal/triage portal/config.py portal/categories.py portal/languages.py portal/forms.py portal/models portal/tips portal/directory portal/warnings portal/accounts portal/casework portal/job_offers portal/jobs portal/organisations
+	$(PY) -m mypy portal/triage portal/config.py portal/categories.py portal/languages.py portal/forms.py portal/models portal/tips portal/directory portal/warnings portal/accounts portal/casework portal/job_offers portal/jobs portal/organisations portal/ocr.py
 
 clean:
 	rm -rf $(VENV) instance

@@ -21,7 +21,7 @@ import json
 import logging
 from collections.abc import Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import redis
@@ -35,8 +35,10 @@ from portal.config import current_settings
 from portal.directory.loader import current_services
 from portal.extensions import db
 from portal.jobs import store
+from portal.jobs.ocr import queue_image_reading
 from portal.models import (
     PRIORITY_RANK,
+    Attachment,
     AuditEvent,
     Tip,
     TipAccess,
@@ -79,6 +81,7 @@ class TipView:
     answers: dict[str, Any]
     in_danger: bool
     cluster_id: int | None
+    machine_text: str = ""  # text read from the tip's photos (portal.jobs.ocr)
 
 
 _COLUMNS = (
@@ -129,6 +132,8 @@ def triage_tip(tip_id: int) -> str:
     else:
         if others:
             _drop_jobs(others)
+        if outcome == "done" and get_current_job() is not None:
+            _read_photos_later([tip_id, *others])
         return outcome
     # RQ keeps the exception (failed-job registry, 7 days) and the worker logs it: an
     # error raised from tip text (a database error quoting a value, a pattern error
@@ -136,6 +141,23 @@ def triage_tip(tip_id: int) -> str:
     # the `except` block: nothing, not even a failure to record it, chains the original.
     _record_failure(tip_id, reason)
     raise TriageFailed(reason)
+
+
+def _read_photos_later(tip_ids: list[int]) -> None:
+    """Queue the reading of the photos not read yet of the tips just triaged (the batch's
+    others included: their own jobs are gone); each tip is triaged again after."""
+    waiting = db.session.execute(
+        select(Tip.id, Tip.lang)
+        .where(Tip.id.in_(tip_ids))
+        .where(
+            select(Attachment.id)
+            .where(Attachment.tip_id == Tip.id, Attachment.ocr_text.is_(None))
+            .exists()
+        )
+    ).all()
+    db.session.rollback()  # the look-up's read transaction
+    for waiting_id, lang in waiting:
+        queue_image_reading(waiting_id, lang or "en")
 
 
 def triage_rerun(run_id: int, tip_ids: Sequence[int]) -> int:
@@ -233,7 +255,27 @@ def _read(query: Select[Any], *, skip_locked: bool = False) -> list[_Row]:
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Tip, skip_locked=skip_locked)
     width = len(_COLUMNS)
-    return [_Row(TipView(*row[:width]), *row[width:]) for row in db.session.execute(query)]
+    rows = [_Row(TipView(*row[:width]), *row[width:]) for row in db.session.execute(query)]
+    read = _machine_texts([row.view.id for row in rows])
+    for row in rows:
+        if row.view.id in read:
+            row.view = replace(row.view, machine_text=read[row.view.id])
+    return rows
+
+
+def _machine_texts(tip_ids: list[int]) -> dict[int, str]:
+    """The text read from each tip's photos, joined in upload order (tips with some only)."""
+    if not tip_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    query = (
+        select(Attachment.tip_id, Attachment.ocr_text)
+        .where(Attachment.tip_id.in_(tip_ids), Attachment.ocr_text != "")
+        .order_by(Attachment.id)
+    )
+    for tip_id, read in db.session.execute(query):
+        found.setdefault(tip_id, []).append(read or "")
+    return {tip_id: "\n".join(texts) for tip_id, texts in found.items()}
 
 
 def _save(rows: list[_Row], results: dict[int, dict[str, Any]], run_id: int | None = None) -> int:
@@ -514,7 +556,10 @@ def _drop_jobs(tip_ids: list[int]) -> None:
 
 def view_of(tip: Tip) -> TipView:
     """The pipeline's view of an ORM tip."""
-    return TipView(*(getattr(tip, column.key) for column in _COLUMNS))
+    machine = "\n".join(item.ocr_text for item in tip.attachments if item.ocr_text)
+    return replace(
+        TipView(*(getattr(tip, column.key) for column in _COLUMNS)), machine_text=machine
+    )
 
 
 def _run_pipeline(tip: TipView) -> dict[str, Any]:
@@ -603,10 +648,15 @@ def _route_row(route: Route) -> dict[str, Any]:
 
 
 def triage_text(tip: TipView | Tip) -> str:
-    """Everything the reporter told us about the subject, never their own contact details."""
+    """Everything the reporter told us about the subject, never their own contact details,
+    and the text read from their photos."""
     answers = tip.answers or {}
     parts = [tip.description, tip.link]
     parts += [str(v) for k, v in answers.items() if k in TEXT_ANSWERS and v]
+    if isinstance(tip, TipView):
+        parts.append(tip.machine_text)
+    else:
+        parts += [item.ocr_text or "" for item in tip.attachments]
     return "\n".join(part for part in parts if part)
 
 

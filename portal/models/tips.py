@@ -196,6 +196,9 @@ class Attachment(Model):
     height: Mapped[int] = mapped_column(Integer)
     size_bytes: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The text Tesseract read in the picture (portal.jobs.ocr): None until it is read, "" when
+    # it holds none. Machine-read: staff see it marked so; triage reads it like typed text.
+    ocr_text: Mapped[str | None] = mapped_column(Text)
 
     tip: Mapped[Tip] = relationship(back_populates="attachments")
 

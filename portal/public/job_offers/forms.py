@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileSize
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -36,6 +37,22 @@ class CheckForm(FlaskForm):
         _l("Recruiter's contact (optional)"),
         _l("Phone number, link, Telegram name or company name."),
     )
+    screenshot = FileField(
+        _l("Or a picture of the offer (optional)"),
+        description=_l(
+            "A screenshot or photo of the advert or the chat. We read the text in it for you. "
+            "The picture is not kept."
+        ),
+        validators=[
+            Optional(),
+            FileAllowed(
+                ["jpg", "jpeg", "png", "webp"],
+                _l("We can only read photos and screenshots (JPEG, PNG or WebP)."),
+            ),
+            FileSize(10 * 1024 * 1024, message=_l("The picture is larger than 10 MB.")),
+        ],
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
     country = ChoiceField(
         _l("Which country do you live in?"),
         description=_l("So we can show you how to check a recruiter there."),
@@ -47,13 +64,18 @@ class CheckForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
-        if valid and not self.text():
+        if valid and not self.text() and not self.has_picture():
             self.offer.errors = [
                 *self.offer.errors,
                 _l("Please paste the job offer, or give the recruiter's contact."),
             ]
             valid = False
         return valid
+
+    def has_picture(self) -> bool:
+        """Whether a picture was sent with the form."""
+        upload = self.screenshot.data
+        return bool(upload and getattr(upload, "filename", ""))
 
     def text(self) -> str:
         """The offer and the contact as one plain text, markup removed, for the checker."""

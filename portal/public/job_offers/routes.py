@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, render_template, request
+from flask import abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import format_currency
+from flask_babel import gettext as _
 
 from portal.config import current_settings
 from portal.directory.loader import current_services
@@ -18,9 +19,13 @@ from portal.extensions import limiter
 from portal.i18n import localized_blueprint
 from portal.job_offers.checker import check as check_offer
 from portal.job_offers.next_steps import next_steps
+from portal.jobs import ocr as ocr_jobs
 from portal.languages import LIKELY_COUNTRY
 from portal.public.job_offers.forms import CheckForm
 from portal.public.support.forms import country_name
+from portal.public.tips.routes import _image_message
+from portal.sanitize import TEXT_MAX, clean_line, clean_text
+from portal.tips.images import ImageRejected, reencode
 
 bp = localized_blueprint("checker", __name__)
 
@@ -45,26 +50,99 @@ checker_global_limit = limiter.shared_limit(
 @bp.route("/check", methods=["GET", "POST"])
 @checker_limit
 @checker_global_limit
-def check() -> str | tuple[str, int]:
+def check() -> Any:
     form = CheckForm()
+    pictures = ocr_jobs.screenshots_available(g.lang)
     if request.method == "GET":
         form.country.data = LIKELY_COUNTRY.get(g.lang, "")
-        return render_template("job_offers/check.html", form=form, result=None)
+        return _page(form, None, pictures)
     if not form.validate():
-        return render_template("job_offers/check.html", form=form, result=None), 400
-    country = form.home_country()
-    result = check_offer(form.text(), lang=g.lang, country=country)
-    steps = next_steps(
-        result.risk, form.country.data or None, lang=g.lang, services=current_services()
+        return _page(form, None, pictures), 400
+    if form.has_picture():
+        return _read_picture(form, pictures)
+    return _page(form, check_offer(form.text(), lang=g.lang, country=form.home_country()), pictures)
+
+
+@bp.get("/check/picture/<token>")
+def picture(token: str) -> Any:
+    """Where a screenshot's reading stands: a page that refreshes itself while the text is
+    read, then the check of that text, shown in the form so the person can correct it."""
+    found = ocr_jobs.reading(token)
+    pictures = ocr_jobs.screenshots_available(g.lang)
+    if found is None:
+        return render_template("job_offers/picture.html", state="gone"), 404
+    if found.state == ocr_jobs.WAITING:
+        return render_template("job_offers/picture.html", state="waiting", token=token)
+    form = CheckForm(formdata=None)
+    form.offer.data = "\n".join(part for part in (found.typed, found.text) if part)
+    form.contact.data = found.contact
+    country = request.args.get("country", "")
+    codes = {choice.value for choice in form.country.choices}
+    form.country.data = country if country in codes else ""
+    if found.state != ocr_jobs.DONE or not form.text():
+        form.screenshot.errors = [
+            _("We could not read any text in this picture. Please type or paste the text.")
+        ]
+        return _page(form, None, pictures), 422
+    result = check_offer(form.text(), lang=g.lang, country=form.home_country())
+    return _page(form, result, pictures, machine_read=True)
+
+
+def _read_picture(form: CheckForm, pictures: bool) -> Any:
+    """Re-encode the picture like a report photo and queue its reading; to the waiting page."""
+    if not pictures:
+        form.screenshot.errors = [
+            _("Reading pictures is not available on this server. Please paste the text.")
+        ]
+        return _page(form, None, pictures), 400
+    settings = current_settings()
+    slots = current_app.extensions["waspada.image_slots"]
+    if not slots.acquire(timeout=settings.image_work_wait_seconds):
+        abort(503)
+    try:
+        image = reencode(
+            form.screenshot.data.stream,
+            max_bytes=settings.max_image_bytes,
+            max_pixels=settings.max_image_pixels,
+        )
+    except ImageRejected as refused:
+        form.screenshot.errors = [_image_message(refused.reason)]
+        return _page(form, None, pictures), 400
+    finally:
+        slots.release()
+    token = ocr_jobs.start_screenshot(
+        image.data,
+        g.lang,
+        typed=clean_text(form.offer.data or "", TEXT_MAX),
+        contact=clean_line(form.contact.data or "", 500),
     )
+    if token is None:
+        form.screenshot.errors = [
+            _("Reading pictures is not possible right now. Please paste the text instead.")
+        ]
+        return _page(form, None, pictures), 503
+    target = url_for(
+        "checker.picture", lang=g.lang, token=token, country=form.country.data or None
+    )
+    return redirect(target, 303)
+
+
+def _page(form: CheckForm, result: Any, pictures: bool, *, machine_read: bool = False) -> str:
+    steps = None
+    if result is not None:
+        steps = next_steps(
+            result.risk, form.country.data or None, lang=g.lang, services=current_services()
+        )
     return render_template(
         "job_offers/check.html",
         form=form,
         result=result,
         steps=steps,
-        country=country,
+        country=form.home_country(),
         country_name=country_name,
         money=_money,
+        pictures=pictures,
+        machine_read=machine_read,
     )
 
 
