@@ -177,6 +177,13 @@ FLAGS: dict[str, tuple[LazyString, LazyString]] = {
         _l("A deposit in cash or to a person"),
         _l("You are asked to give a deposit in cash or to a person, not to a bank."),
     ),
+    "fee_above_cap": (
+        _l("A fee above what the law allows"),
+        _l(
+            "The fee is higher than the law of your country allows for a job with this pay. "
+            "An honest recruiter stays under the legal limit and gives a receipt."
+        ),
+    ),
     "irregular_departure": (
         _l("A known way to leave without papers"),
         _l(
@@ -195,6 +202,7 @@ LAW_RULES: dict[str, tuple[str, ...]] = {
     "brokerage_fee": ("BROKER_VN",),
     "deposit_to_person": ("DEPOSIT_VN",),
     "irregular_departure": ("ROUTE_ID", "ROUTE_VN"),
+    "fee_above_cap": ("FEE_PH", "FEE_VN"),
 }
 
 #: Notes (combinations and pay) from the same candidate rules: project id → its ids there.
@@ -241,8 +249,8 @@ NOTES: dict[str, LazyString] = {
     ),
     "fee_zero_cost_job": _l(
         "In Indonesia, a worker in these ten jobs pays nothing for placement: household "
-        "worker, baby or elderly carer, cook, family driver, gardener, cleaner, farm worker "
-        "and fishing crew (Law 18/2017, BP2MI Regulation 9/2020)."
+        "worker, baby carer, child carer, elderly carer, cook, family driver, gardener, "
+        "cleaner, farm worker and fishing crew (Law 18/2017, BP2MI Regulation 9/2020)."
     ),
     "fee_household_worker": _l(
         "In the Philippines, household workers pay no placement fee at all, not even by "

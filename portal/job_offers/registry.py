@@ -116,7 +116,8 @@ def licence_key(number: str) -> str:
 
 
 def _countries() -> frozenset[str]:
-    return frozenset(code for code in Locale("en").territories if re.fullmatch("[A-Z]{2}", code))
+    codes = (str(code) for code in Locale("en").territories)
+    return frozenset(code for code in codes if re.fullmatch("[A-Z]{2}", code))
 
 
 def parse(content: bytes) -> list[Row]:
@@ -317,10 +318,10 @@ def _answer(
         return Answer(
             quoted, kind, True, row.country, site(listing.source_url), listing.retrieved, row.name
         )
-    listing = loaded.get(home or "")
-    if listing is None:
+    mine = loaded.get(home or "")
+    if mine is None:
         return Answer(quoted, kind, False, home or "", "", date.min)
-    return Answer(quoted, kind, False, listing.country, site(listing.source_url), listing.retrieved)
+    return Answer(quoted, kind, False, mine.country, site(mine.source_url), mine.retrieved)
 
 
 def site(url: str) -> str:

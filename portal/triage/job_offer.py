@@ -14,6 +14,9 @@ plain values out. On top of the red-flag rules of ``data/job_red_flags.yaml``:
   home is ever too high. A job abroad is compared with the destination's entry pay (a scam
   hub's when one is named). A job at home paid below its place's minimum gets an
   information note about the worker's rights, never a warning sign.
+* **Fees above the legal ceiling** of the reader's country, in months of the offer's
+  own pay (the Philippines: one; Vietnam: three, one per year of a contract of up to
+  three years): a strong flag of its own.
 * **Combinations that mean fraud** (``scoring.combinations``): a fee with recruiting
   outside licensed channels, a fee with a guaranteed departure, a fee for a job that
   must cost an Indonesian worker nothing, … reach high on their own. So do the
@@ -41,6 +44,7 @@ from portal.triage.rules import (
     normalize_pattern,
     prepare,
     raw_job_offer_hits,
+    read_fee,
     read_pay,
     resolve,
     strip_diacritics,
@@ -142,7 +146,13 @@ def read_offer(
         rule = ruleset.by_id["unrealistic_salary"]
         found[rule.id] = RuleHit(rule.id, rule.weight, rule.explanation, pay.snippet[:80], "flag")
     hits = resolve(ruleset, found)
-    combos = _combinations(hits, _keys(found), home, destinations, personal_account)
+    fee = _above_cap(read_fee(prepared), pay, home)
+    if fee is not None:
+        why = ruleset.explanation("fee_above_cap")
+        weight = float(_scoring()["fee_cap_weight"])
+        hits.append(RuleHit("fee_above_cap", weight, why, fee.snippet[:80], "flag"))
+    raw_keys = _keys(found) | {hit.rule_id for hit in hits}
+    combos = _combinations(hits, raw_keys, home, destinations, personal_account)
     if "non_procedural_placement" in combos:
         weight = float(_scoring()["non_placement_weight"])
         hub = next(hit for hit in hits if hit.rule_id == "hotspot_destination")
@@ -152,6 +162,16 @@ def read_offer(
     if pay and place and not destinations and pay.currency == place.currency:
         below = place if pay.monthly < place.monthly else None
     return JobReading(hits, combos, home, destinations, pay, place, below)
+
+
+def _above_cap(
+    fee: PayReading | None, pay: PayReading | None, home: str | None
+) -> PayReading | None:
+    """The fee, when it is above the legal ceiling of the reader's country for this pay."""
+    months = _scoring()["fee_cap_months"].get(home or "")
+    if fee is None or pay is None or months is None:
+        return None
+    return fee if fee.usd > float(months) * pay.usd else None
 
 
 def home_country(country: str | None, lang: str | None) -> str | None:

@@ -562,11 +562,23 @@ def read_pay(text: PreparedText) -> PayReading | None:
     An amount counts when a salary word stands before it or a period word after it
     ("/month"); Thai, Lao, Khmer and Burmese also put the period first ("เดือนละ",
     "วันละ" = a month, a day). An amount right after a price or fee word ("ค่าสมัคร",
-    "harga") that is nearer than any salary word is a price, not pay.
+    "harga") that is nearer than any salary word is a price, not pay (``read_fee``).
     """
+    pays = [reading for reading, price in _amounts(text) if not price]
+    return max(pays, key=lambda reading: reading.usd, default=None)
+
+
+def read_fee(text: PreparedText) -> PayReading | None:
+    """The highest amount a text asks for after a price or fee word ("biaya … 15 juta",
+    "placement fee: ₱160,000"), read like pay (its ``monthly`` is the amount itself)."""
+    fees = [reading for reading, price in _amounts(text) if price]
+    return max(fees, key=lambda reading: reading.usd, default=None)
+
+
+def _amounts(text: PreparedText) -> Iterator[tuple[PayReading, bool]]:
+    """Every amount with a currency that is pay or a price: (reading, is a price)."""
     cfg, rx, words = load_ruleset("job_red_flags").config["salary"], _salary_rx(), _salary_words()
     month_before, day_before = rx.get("month_words_before"), rx.get("day_words_before")
-    best: PayReading | None = None
     for m in rx["amount"].finditer(text.folded):
         magnitude = m["mag"] or m.groupdict().get("premag") or ""
         currency = words["currency_of"].get(m["pre"] or m["post"] or "")
@@ -579,18 +591,16 @@ def read_pay(text: PreparedText) -> PayReading | None:
             rx["day_words"].search(after)
         )
         period_first = per_day or bool(month_before and month_before.search(before))
-        if _last_end(rx.get("price_words"), before) > salary_at or not (
-            salary_at >= 0 or rx["month_words"].search(after) or period_first
-        ):
+        price = _last_end(rx.get("price_words"), before) > salary_at
+        if not price and not (salary_at >= 0 or rx["month_words"].search(after) or period_first):
             continue
         amount = max(_number(m["num"]), _number(m["num2"] or "0"))
         amount *= words["magnitudes"].get(magnitude, 1)
         period = "day" if per_day else "year" if rx["year_words"].search(after) else "month"
-        amount *= {"day": 26, "year": 1 / 12, "month": 1}[period]
+        if not price:
+            amount *= {"day": 26, "year": 1 / 12, "month": 1}[period]
         usd = amount * float(cfg["usd_per_unit"][currency])
-        if best is None or usd > best.usd:
-            best = PayReading(amount, str(currency), usd, m.group(0).strip(), period)
-    return best
+        yield PayReading(amount, str(currency), usd, m.group(0).strip(), period), price
 
 
 def salary_usd_per_month(text: PreparedText) -> tuple[float, str] | None:

@@ -222,3 +222,22 @@ def test_a_home_capital_is_no_hotspot_for_a_reader_who_lives_there_but_a_compoun
     assert "hotspot_destination" not in flags(hotel, "en", "KH")
     assert "hotspot_destination" in flags(hotel, "en", "ID")
     assert "hotspot_destination" in flags("Customer service in Poipet, $900 a month.", "en", "KH")
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "above"),
+    [
+        ("Warehouse job in Dubai, salary PHP 60,000 a month. Placement fee PHP 150,000.", "PH", True),
+        ("Warehouse job in Dubai, salary PHP 60,000 a month. Placement fee PHP 45,000.", "PH", False),
+        ("Đi Nhật lương 30 triệu/tháng, phí dịch vụ 120 triệu.", "VN", True),
+        ("Đi Nhật lương 30 triệu/tháng, phí dịch vụ 60 triệu sau khi ký hợp đồng.", "VN", False),
+        # No ceiling known for this reader's country: nothing said about the amount.
+        ("Warehouse job in Dubai, salary PHP 60,000 a month. Placement fee PHP 150,000.", "TH", False),
+    ],
+)
+def test_a_fee_above_the_legal_ceiling_of_the_readers_country_is_a_flag(text, country, above):
+    lang = "vi" if "Nhật" in text else "en"
+    found = {f.id: f for f in check(text, lang=lang, country=country).flags}
+    assert ("fee_above_cap" in found) is above
+    if above:
+        assert found["fee_above_cap"].law

@@ -2,10 +2,14 @@
 the job-offer triage score's ranking (AUC), on offers written for these tests (id, vi, en,
 tl, ms, th, a few lo/km/my; both traps; ordinary ads that use the same words innocently).
 
-``offer_corpus.yaml`` was written first and the rules were tuned on it; ``offer_heldout.yaml``
-was written at the same time by the same hand and measured before any tuning on it (recall
-0.743 then, see the issue's closing note); ``offer_heldout2.yaml`` was written afterwards,
-independently, and never used for tuning.
+``offer_corpus.yaml`` (260 offers) was written first and the rules were tuned on it.
+``offer_heldout.yaml`` (70), written at the same time by another hand, was measured before
+any tuning on it: recall 0.743, false alarms 0.029, AUC 0.847. ``offer_heldout2.yaml`` (80),
+written later without seeing the rules or the other sets, measured before tuning: recall
+0.800, false alarms 0.050, AUC 0.908. Both then showed real gaps (abbreviations such as
+"tdk", fees paid to a named person, a government name hiding its private chat, "no" that
+YAML had read as false), which were closed with general rules; so none of the three is
+unseen any more, and the figures asserted here are on text the rules were shaped by.
 """
 
 from __future__ import annotations

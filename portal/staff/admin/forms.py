@@ -9,9 +9,9 @@ from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from portal.directory.admin import FILE_MAX_BYTES
-from portal.job_offers.registry import FILE_MAX_BYTES as REGISTRY_MAX_BYTES
 from portal.forms import options, readable
 from portal.i18n import LANGUAGE_NAMES, LOCALES
+from portal.job_offers.registry import FILE_MAX_BYTES as REGISTRY_MAX_BYTES
 from portal.models.staff import ROLE_ORDER, Role
 
 ROLE_LABELS = {

@@ -28,8 +28,8 @@ from portal.accounts import audit as audit_trail
 from portal.accounts import services as auth_services
 from portal.config import current_settings
 from portal.directory import admin as directory_admin
-from portal.job_offers import registry as recruiter_registry
 from portal.extensions import db
+from portal.job_offers import registry as recruiter_registry
 from portal.models import utcnow
 from portal.models.directory import SupportService
 from portal.models.staff import StaffUser
@@ -38,10 +38,10 @@ from portal.organisations.access import organisation_of, scope_of
 from portal.sanitize import clean_line
 from portal.staff.access import REAUTH_MINUTES, SESSION_KEY, current_staff, requires
 from portal.staff.admin.forms import (
-    RegistryUploadForm,
     ROLE_LABELS,
     ConfirmForm,
     CreateAccountForm,
+    RegistryUploadForm,
     RoleForm,
     SupportUploadForm,
 )
