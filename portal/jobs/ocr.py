@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -96,6 +97,16 @@ def reading(token: str) -> Reading | None:
     if not state:
         return None
     return Reading(state, text, typed, contact)
+
+
+def wait_for_reading(token: str, seconds: float) -> Reading | None:
+    """The reading behind ``token``, waiting up to ``seconds`` while it is still going on."""
+    deadline = time.monotonic() + seconds
+    found = reading(token)
+    while found is not None and found.state == WAITING and time.monotonic() < deadline:
+        time.sleep(0.25)
+        found = reading(token)
+    return found
 
 
 def read_screenshot(token: str, lang: str) -> None:

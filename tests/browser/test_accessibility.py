@@ -3,15 +3,20 @@ no violation of the WCAG 2.1 A/AA rules, on a 360 px phone and on a desktop."""
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from portal.extensions import db
 from portal.i18n import LOCALES
+from portal.job_offers import registry
 from portal.jobs.triage import triage_tip
-from portal.models import Tip
+from portal.models import Attachment, Tip
+from portal.public.job_offers import routes as checker_routes
+from portal.storage import current_storage
 from tests.browser.conftest import go
 from tests.browser.test_mobile import staff_sign_in
 from tests.helpers import submit_report
@@ -48,6 +53,7 @@ STAFF = [
     "/staff/admin/accounts",
     "/staff/admin/audit",
     "/staff/admin/support",
+    "/staff/admin/registry",
 ]
 
 
@@ -92,11 +98,33 @@ def _seed(app) -> None:
     )
     with app.app_context():
         triage_tip(db.session.scalar(db.select(Tip.id).order_by(Tip.id.desc())))
+        # A photo whose text was read by machine, shown on tip 1's page; and a licence list.
+        image = io.BytesIO()
+        Image.new("RGB", (120, 80), "white").save(image, format="PNG")
+        key = current_storage().put(image.getvalue(), "png")
+        db.session.add(
+            Attachment(
+                tip_id=1,
+                storage_key=key,
+                media_type="image/png",
+                width=120,
+                height=80,
+                size_bytes=len(image.getvalue()),
+                ocr_text="Lowongan kerja, hubungi WA 0812 3456 7890",
+            )
+        )
+        registry.load(
+            b"name,licence_number,country,source_url,date_retrieved\n"
+            b"PT Maju Bersama,1/KEP/2020,ID,https://siskop2mi.bp2mi.go.id/list,2026-11-20\n",
+            "list.csv",
+        )
+        db.session.commit()
 
 
 @pytest.mark.parametrize("lang", LOCALES)
-def test_public_pages_have_no_wcag_violations(app, live_server, axe_page, lang):
+def test_public_pages_have_no_wcag_violations(app, live_server, axe_page, lang, monkeypatch):
     _seed(app)
+    monkeypatch.setattr(checker_routes, "PICTURE_WAIT_SECONDS", 0.2)  # no worker: the wait page
     found = []
     for path in PUBLIC:
         found += violations(axe_page, live_server + path.format(lang=lang))
@@ -117,7 +145,32 @@ def test_public_pages_have_no_wcag_violations(app, live_server, axe_page, lang):
     axe_page.fill("#offer", "Kerja CS di KK Park Myawaddy, gaji 2000 USD, visa turis, WA 0812-345-678")
     go(axe_page, "main form button[type=submit]")
     found += violations(axe_page)
+    # A placement-fraud result: the official check on top, the law under each sign, licence
+    # answers and the pay as read.
+    axe_page.fill("#offer", PLACEMENT_FRAUD)
+    axe_page.select_option("#country", "ID")
+    go(axe_page, "form.check-form button[type=submit]")
+    assert axe_page.locator(".check-first").count() == 1
+    found += violations(axe_page)
+    if axe_page.locator("#screenshot").count():  # Tesseract installed: the wait page too
+        axe_page.set_input_files("#screenshot", files=[_picture()])
+        go(axe_page, "form.check-form button[type=submit]")
+        assert "/check/picture/" in axe_page.url
+        found += violations(axe_page)
     assert found == []
+
+
+PLACEMENT_FRAUD = (
+    "Lowongan ke Jepang! Biaya administrasi Rp 15 juta ke rekening a/n Sutrisno, tanpa lewat PT. "
+    "Keberangkatan dijamin 2 minggu. PT Sinar Karya Mandiri, SIP3MI No. 503/KEP/2021. "
+    "Juru masak di Bandung gaji Rp 3.000.000 per bulan."
+)
+
+
+def _picture() -> dict:
+    image = io.BytesIO()
+    Image.new("RGB", (360, 200), "white").save(image, format="PNG")
+    return {"name": "offer.png", "mimeType": "image/png", "buffer": image.getvalue()}
 
 
 @pytest.mark.parametrize("axe_page", [360, 1280], indirect=True, ids=["phone", "desktop"])

@@ -249,3 +249,43 @@ def test_an_offer_asking_to_pay_a_personal_account_is_flagged_in_plain_words(cli
     response = send_check(client, lang, offer=offer)
     assert response.status_code == 200
     assert title in html.unescape(main_part(response.text))
+
+
+LONG_SCAM = (
+    "Lowongan kerja ke Jepang visa kerja! Admin CS, gaji 25 juta/bulan. Biaya administrasi "
+    "Rp 15 juta transfer ke rekening BRI 1234-01-000123-50-9 a/n Sutrisno, tanpa lewat PT, "
+    "tidak perlu lapor Disnaker. Keberangkatan dijamin dalam 2 minggu, berangkat dari Batam, "
+    "pakai visa kunjungan dulu. PT Sinar Karya Mandiri, SIP3MI No. 503/KEP/2021. "
+    "Hubungi WA 0812 3456 7890, kuota terbatas!"
+)
+
+
+@pytest.mark.parametrize("lang", ["en", "id", "vi", "ms", "tl", "th", "km", "lo", "my"])
+def test_a_long_high_result_stays_under_30_kb_in_every_locale(app, client, lang):
+    """Cheap phones on slow data: the heaviest result (many flags with their law, the
+    official check on top, licence answers, pay) takes at most 30 KB on the wire (the
+    portal compresses public pages; Burmese takes three bytes a letter)."""
+    from portal.job_offers import registry
+
+    with app.app_context():
+        registry.load(
+            (
+                "name,licence_number,country,source_url,date_retrieved\n"
+                "PT Maju Bersama,1/KEP/2020,ID,https://siskop2mi.bp2mi.go.id/list,2026-11-20\n"
+            ).encode(),
+            "list.csv",
+        )
+        db.session.commit()
+    tokens = get_form(client, f"/{lang}/check")
+    page = client.post(
+        f"/{lang}/check",
+        data={**tokens, "offer": LONG_SCAM, "country": "ID"},
+        headers={"Accept-Encoding": "gzip"},
+    )
+    assert page.status_code == 200 and page.headers["Content-Encoding"] == "gzip"
+    assert len(page.data) <= 30 * 1024, len(page.data)
+    page = client.post(f"/{lang}/check", data={**tokens, "offer": LONG_SCAM, "country": "ID"})
+    assert "risk-high" in page.text
+    assert len(page.data) <= 40 * 1024, len(page.data)  # even uncompressed, it stays small
+    assert 'class="check-first"' in page.text and 'class="flag-law"' in page.text
+    assert "registry-not-found" in page.text
