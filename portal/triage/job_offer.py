@@ -48,6 +48,7 @@ from portal.triage.rules import (
     read_pay,
     resolve,
     strip_diacritics,
+    word_char,
 )
 
 SCAM_HUBS = frozenset({"KH", "MM", "LA"})
@@ -132,7 +133,7 @@ def read_offer(
         else:
             tags = tuple(dict.fromkeys(tag.removesuffix(HOME) for tag in hub.tags))
             found["hotspot_destination"] = replace(hub, tags=tags)
-    destinations = _destinations(found, home)
+    destinations = _destinations(prepared, found, home)
     if not destinations:
         found.pop("irregular_departure", None)
     pay = read_pay(prepared)
@@ -272,13 +273,38 @@ def _keys(found: Mapping[str, RuleHit] | Iterable[RuleHit]) -> set[str]:
     return keys
 
 
-def _destinations(found: Mapping[str, RuleHit], home: str | None) -> frozenset[str]:
-    """Countries named as where the job is, other than the reader's own."""
-    tags: set[str] = set()
-    for rule_id in ("destination", "hotspot_destination"):
-        if rule_id in found:
-            tags.update(found[rule_id].tags)
+def _destinations(
+    text: PreparedText, found: Mapping[str, RuleHit], home: str | None
+) -> frozenset[str]:
+    """Countries named as where the job is (a scam hub's too), other than the reader's own."""
+    tags = set(found["hotspot_destination"].tags) if "hotspot_destination" in found else set()
+    for pattern, folded in _destination_patterns():
+        for match in pattern.finditer(text.folded if folded else text.stripped):
+            tags.add(next(tag for tag, value in match.groupdict().items() if value)[1:])
     return frozenset(tags - {home or ""})
+
+
+@functools.cache
+def _destination_patterns() -> tuple[tuple[re.Pattern[str], bool], ...]:
+    """The ``destinations`` of job_red_flags.yaml as two patterns, one pass each: names matched
+    without accents, and names marked "=" that keep theirs. A group per tag ("_MY")."""
+    word = word_char()
+    groups: dict[bool, list[str]] = {False: [], True: []}
+    for entry in load_ruleset("job_red_flags").config["destinations"]:
+        by_kind: dict[bool, list[str]] = {False: [], True: []}
+        for name in entry["names"]:
+            folded = str(name).startswith("=")
+            body = normalize_pattern(str(name).removeprefix("="))
+            body = body if folded else strip_diacritics(body)
+            by_kind[folded].append(body.replace(" ?", r"[\s\-_]*").replace(" ", r"[\s\-_]+"))
+        for folded, names in by_kind.items():
+            if names:
+                groups[folded].append(f"(?P<_{entry['tag']}>{'|'.join(names)})")
+    return tuple(
+        (re.compile(f"(?<!{word})(?:{'|'.join(alternatives)})(?!{word})"), folded)
+        for folded, alternatives in groups.items()
+        if alternatives
+    )
 
 
 def _combinations(
@@ -304,7 +330,7 @@ def _combinations(
     if hub is not None and set(cfg["non_placement"].get(home or "", ())) & set(hub.tags):
         found.append("non_procedural_placement")
     fees = {str(item) for item in cfg["fee_ids"]}
-    abroad = {"abroad"} if destinations else set()
+    abroad = {f"destination:{tag}" for tag in destinations} | ({"abroad"} if destinations else set())
     for combo_id, spec in cfg["combinations"].items():
         if spec.get("countries") and home not in spec["countries"]:
             continue

@@ -143,6 +143,12 @@ def _strip_table() -> dict[int, str]:
     return table
 
 
+def word_char() -> str:
+    """A character class for a letter or digit of a spaced script: what a word boundary sees
+    (Thai, Lao, Khmer and Burmese letters are left out, as the patterns treat them)."""
+    return str(_lang_data()["word"])
+
+
 def strip_diacritics(text: str) -> str:
     """Drop Latin diacritics one character at a time, so the result keeps every offset."""
     return text.translate(_strip_table())

@@ -270,9 +270,9 @@ def test_a_long_high_result_stays_under_30_kb_in_every_locale(app, client, lang)
     with app.app_context():
         registry.load(
             (
-                "name,licence_number,country,source_url,date_retrieved\n"
-                "PT Maju Bersama,1/KEP/2020,ID,https://siskop2mi.bp2mi.go.id/list,2026-11-20\n"
-            ).encode(),
+                b"name,licence_number,country,source_url,date_retrieved\n"
+                b"PT Maju Bersama,1/KEP/2020,ID,https://siskop2mi.bp2mi.go.id/list,2026-11-20\n"
+            ),
             "list.csv",
         )
         db.session.commit()
