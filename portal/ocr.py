@@ -26,15 +26,14 @@ import os
 import re
 import subprocess
 import unicodedata
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from portal.languages import normalize_lang
-from portal.tips.images import FORMATS, MAX_SIDE, ImageRejected
+from portal.tips.images import MAX_SIDE, opened_image
 
 # Each portal language -> Tesseract's trained data for it (Debian: tesseract-ocr-<code>).
 TESSERACT_LANGUAGES: dict[str, str] = {
@@ -196,28 +195,15 @@ def _tesseract_env() -> dict[str, str]:
 
 def _decoded_grey(image: bytes) -> Image.Image:
     """`image` decoded to one 8-bit grey channel, any transparency laid on white."""
-    if not image:
-        raise ImageRejected(ImageRejected.NOT_AN_IMAGE)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(image), formats=list(FORMATS)) as opened:
-                if opened.width * opened.height > MAX_INPUT_PIXELS:
-                    raise ImageRejected(ImageRejected.TOO_MANY_PIXELS)
-                if opened.format == "JPEG":  # decode the luminance only
-                    opened.draft("L", opened.size)
-                opened.load()
-                if opened.mode in ("RGBA", "LA", "PA") or "transparency" in opened.info:
-                    ground = Image.new("RGBA", opened.size, "white")
-                    ground.alpha_composite(opened.convert("RGBA"))
-                    return ground.convert("L")
-                return opened.convert("L")
-    except ImageRejected:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageRejected(ImageRejected.TOO_MANY_PIXELS) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-        raise ImageRejected(ImageRejected.NOT_AN_IMAGE) from None
+    with opened_image(image, MAX_INPUT_PIXELS) as opened:
+        if opened.format == "JPEG":  # decode the luminance only
+            opened.draft("L", opened.size)
+        opened.load()
+        if opened.mode in ("RGBA", "LA", "PA") or "transparency" in opened.info:
+            ground = Image.new("RGBA", opened.size, "white")
+            ground.alpha_composite(opened.convert("RGBA"))
+            return ground.convert("L")
+        return opened.convert("L")
 
 
 def _scale_for(width: int, height: int) -> float:

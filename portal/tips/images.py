@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -76,33 +78,42 @@ def reencode(
     raw = stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise ImageRejected(ImageRejected.TOO_LARGE)
+    with opened_image(raw, max_pixels) as image:
+        fmt = image.format or ""
+        if fmt == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale, still no smaller than needed
+            image.draft(None, _fitted(image.size, max_side))
+        if budget is not None:
+            budget.spend(image.width * image.height)
+        image.load()
+        image.thumbnail((max_side, max_side))
+        pixels = ImageOps.exif_transpose(image)  # keep the photo upright, drop EXIF
+    media_type, extension, options = FORMATS[fmt]
+    pixels = _pixels_only(_web_safe_mode(pixels, fmt))
+    out = io.BytesIO()
+    pixels.save(out, format=fmt, **options)  # no exif=, pnginfo= or icc_profile=: none kept
+    return CleanImage(out.getvalue(), media_type, extension, pixels.width, pixels.height)
+
+
+@contextmanager
+def opened_image(raw: bytes, max_pixels: int) -> Iterator[Image.Image]:
+    """``raw`` opened as a JPEG, PNG or WebP of at most ``max_pixels`` (checked from the header,
+    before anything is decoded). Anything else, a decompression bomb, or an error while the
+    caller decodes inside the block, raises ImageRejected."""
     if not raw:
         raise ImageRejected(ImageRejected.NOT_AN_IMAGE)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(raw), formats=list(FORMATS)) as image:
-                fmt = image.format or ""
                 if image.width * image.height > max_pixels:
                     raise ImageRejected(ImageRejected.TOO_MANY_PIXELS)
-                if fmt == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale, still no smaller than needed
-                    image.draft(None, _fitted(image.size, max_side))
-                if budget is not None:
-                    budget.spend(image.width * image.height)
-                image.load()
-                image.thumbnail((max_side, max_side))
-                pixels = ImageOps.exif_transpose(image)  # keep the photo upright, drop EXIF
+                yield image
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageRejected(ImageRejected.TOO_MANY_PIXELS) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise ImageRejected(ImageRejected.NOT_AN_IMAGE) from None
-    media_type, extension, options = FORMATS[fmt]
-    pixels = _pixels_only(_web_safe_mode(pixels, fmt))
-    out = io.BytesIO()
-    pixels.save(out, format=fmt, **options)  # no exif=, pnginfo= or icc_profile=: none kept
-    return CleanImage(out.getvalue(), media_type, extension, pixels.width, pixels.height)
 
 
 def _fitted(size: tuple[int, int], max_side: int) -> tuple[int, int]:

@@ -242,6 +242,14 @@ def reactivate(user_id: int) -> Any:
 # ---------------------------------------------------------------- support directory
 
 
+def _uploaded(form: Any, max_bytes: int, default_name: str) -> tuple[bytes, str]:
+    """An uploaded file's first ``max_bytes + 1`` bytes (the loader refuses more) and its
+    name, which is shown and audited: plain text only (no NUL for PostgreSQL)."""
+    upload = form.file.data
+    content = upload.stream.read(max_bytes + 1)
+    return content, clean_line(upload.filename or "", 200) or default_name
+
+
 @bp.route("/support", methods=["GET", "POST"])
 @requires("admin", fresh=True, coordinator=True)
 def support() -> Any:
@@ -251,10 +259,7 @@ def support() -> Any:
     if request.method == "POST":
         status = 400
         if form.validate():
-            upload = form.file.data
-            content = upload.stream.read(directory_admin.FILE_MAX_BYTES + 1)
-            # The name is shown and audited: plain text only (no NUL for PostgreSQL).
-            filename = clean_line(upload.filename or "", 200) or "upload.yaml"
+            content, filename = _uploaded(form, directory_admin.FILE_MAX_BYTES, "upload.yaml")
             try:
                 result = directory_admin.load_support_file(current_staff(), content, filename)
                 status = 200
@@ -295,9 +300,7 @@ def registry_page() -> Any:
     if request.method == "POST":
         status = 400
         if form.validate():
-            upload = form.file.data
-            content = upload.stream.read(recruiter_registry.FILE_MAX_BYTES + 1)
-            filename = clean_line(upload.filename or "", 200) or "upload.csv"
+            content, filename = _uploaded(form, recruiter_registry.FILE_MAX_BYTES, "upload.csv")
             try:
                 result = recruiter_registry.load(content, filename)
                 summary = ", ".join(
