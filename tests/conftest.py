@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from portal import create_app, redis_server
 from portal.extensions import db, limiter
+from tests.chromium import CHROMIUM, FLAGS
 
 # With pytest-xdist each worker process ("gw0", "gw1", ...) runs a session of its own: its own
 # SQLite files and embedded Redis (temporary folders), its own PostgreSQL databases and its own
@@ -243,7 +244,12 @@ def redis_client(app) -> redis_lib.Redis:
 
 # The longest tests start first: with several workers, one of them started last would keep
 # the whole run waiting. Within each group the collection order stays.
-_FIRST = ("tests/test_faults.py", "tests/deploy/", "tests/browser/test_accessibility.py")
+_FIRST = (
+    "tests/test_faults.py",
+    "tests/deploy/",
+    "tests/browser/test_accessibility.py",
+    "tests/ocr/",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -252,3 +258,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return next((i for i, prefix in enumerate(_FIRST) if path.startswith(prefix)), len(_FIRST))
 
     items.sort(key=rank)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The session's one headless Chromium (Debian's), for tests/browser and tests/ocr."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(
+                "CI must run the browser tests: `make browser-deps` did not install chromium"
+            )
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        launched.close()

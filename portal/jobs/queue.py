@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import redis
 from flask import Flask, current_app
 from rq import Queue, Retry
-from rq.exceptions import NoSuchJobError
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -130,7 +130,9 @@ def _enqueue_once(queue: Queue, tip_id: int, *, report: bool = False) -> bool:
             # fresh job that takes this id.
             queue.connection.lrem(f"{queue.key}:intermediate", 0, job_id)
             job.delete()
-        except NoSuchJobError:
+        except (NoSuchJobError, InvalidJobOperation):
+            # Gone between the fetch and the clean-up (a Redis restarted empty, a job
+            # finished meanwhile): nothing left to remove, the fresh job goes in below.
             pass
         queue.enqueue(
             TRIAGE_JOB,

@@ -10,6 +10,8 @@ written later without seeing the rules or the other sets, measured before tuning
 "tdk", fees paid to a named person, a government name hiding its private chat, "no" that
 YAML had read as false), which were closed with general rules; so none of the three is
 unseen any more, and the figures asserted here are on text the rules were shaped by.
+``offer_unseen.yaml`` (60), written last, after the rules were final, was added as it came
+and never tuned on: recall 0.967, false alarms 0.033, AUC 0.966 — the honest estimate.
 """
 
 from __future__ import annotations

@@ -145,3 +145,28 @@ def test_sweep_command_reports_what_it_queued(app_factory):
     up = app_factory()
     result = up.test_cli_runner().invoke(args=["triage", "sweep"])
     assert result.output.strip() == "queued 1 tip(s)"
+
+
+def test_a_job_that_vanishes_while_it_is_replaced_does_not_fail_the_report(
+    app, client, redis_client, monkeypatch
+):
+    """Seen in the Redis-restart test: the stale job's hash went away between the fetch and
+    its clean-up, RQ raised InvalidJobOperation, and the reporter got a 500. Now the fresh job
+    simply goes in."""
+    from rq.exceptions import InvalidJobOperation
+    from rq.job import Job
+
+    submit_report(client, "drugs", description="Jual sabu WA 0812 3456 7001")
+    with app.app_context():
+        tip_id = db.session.scalar(db.select(Tip.id))
+        db.session.execute(db.update(Tip).values(triage_state=TriageState.PENDING))
+        db.session.commit()
+    Job.fetch(job_id_for(tip_id), connection=redis_client).set_status("failed")
+
+    def vanished(self, *args, **kwargs):
+        raise InvalidJobOperation(f"Failed to retrieve status for job: {self.id}")
+
+    monkeypatch.setattr(Job, "delete", vanished)
+    with app.app_context():
+        assert enqueue_triage_after_commit([tip_id]) == [tip_id]
+    assert job_id_for(tip_id).encode() in redis_client.lrange(Queue("triage", connection=redis_client).key, 0, -1)

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 import pytest
 
 from portal import ocr
-from tests.browser.conftest import browser  # noqa: F401 - the project's Chromium, reused here
 
 
 @pytest.fixture(autouse=True)
