@@ -46,7 +46,7 @@ _LEGAL = re.compile(
 )
 _NAME_PATTERNS = (
     # Indonesia: PT / CV and up to five capitalised words
-    r"\b(?:PT|CV)\.?\s+(?:[A-Z][\w&'.-]*\s?){1,6}",
+    r"\b(?:PT|CV)\.?\s+(?:[A-Z][\w&'-]*[ \t]?){1,6}",
     # Vietnam: Công ty (TNHH / CP / Cổ phần) and the words up to a comma or line end
     r"\b[Cc]ông\s+[Tt]y\s+(?:TNHH|CP|[Cc]ổ\s+[Pp]hần)?[^,\n.;:()]{3,60}",
     # Malaysia: (Agensi Pekerjaan) … Sdn Bhd

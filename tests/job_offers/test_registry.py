@@ -260,3 +260,14 @@ def test_names_and_licence_numbers_are_found_in_offers():
         "Nhan Luc Song Hong"
     )
     assert registry.candidates("Gaji 8 juta, kerja di pabrik, hubungi 0812 3456 7890") == ([], [])
+
+
+def test_a_name_ends_where_its_sentence_ends():
+    """Seen as a new user: "PT DEMO Karya Contoh. Hubungi WA …" was read as one long name and
+    so never found in the list."""
+    assert registry.candidates("PT DEMO Karya Contoh. Hubungi WA 0812 3456 7890")[0] == [
+        "PT DEMO Karya Contoh"
+    ]
+    assert registry.candidates("Lowongan dari PT. Maju Jaya Abadi\nGaji 5 juta")[0] == [
+        "PT. Maju Jaya Abadi"
+    ]
