@@ -241,3 +241,24 @@ def test_a_fee_above_the_legal_ceiling_of_the_readers_country_is_a_flag(text, co
     assert ("fee_above_cap" in found) is above
     if above:
         assert found["fee_above_cap"].law
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "monthly"),
+    [
+        ("Magang Jepang, gaji 180.000–210.000 yen/bln", "jpy", 210_000),
+        ("Đơn hàng Nhật, lương 200.000 yên/tháng", "jpy", 200_000),
+        ("Warehouse in Poland, salary PLN 4,800 a month", "pln", 4_800),
+        ("Factory in Taiwan, salary NT$ 28,000 per month", "twd", 28_000),
+        ("Hotel in Croatia, salary €1,100 a month", "eur", 1_100),
+    ],
+)
+def test_pay_in_the_destinations_currency_is_read(text, currency, monthly):
+    pay = read_offer(text, None, "ID").pay
+    assert pay is not None and (pay.currency, pay.monthly) == (currency, monthly)
+
+
+def test_an_ordinary_japanese_wage_is_not_too_high_but_a_fee_above_the_ceiling_is_seen():
+    assert "unrealistic_salary" not in flags("Pabrik di Jepang, gaji 200.000 yen per bulan.", "id", "ID")
+    text = "Warehouse in Poland, salary PLN 4,800 a month. Placement fee: PHP 160,000."
+    assert "fee_above_cap" in flags(text, "en", "PH")
