@@ -184,6 +184,14 @@ FLAGS: dict[str, tuple[LazyString, LazyString]] = {
             "An honest recruiter stays under the legal limit and gives a receipt."
         ),
     ),
+    "my_agency_name": (
+        _l("A recruiter's name without \u201cAgensi Pekerjaan\u201d"),
+        _l(
+            "In Malaysia, the name of a licensed recruiter begins with \u201cAgensi "
+            "Pekerjaan\u201d (Act 246). This name does not. Check its licence with the Labour "
+            "Department (JTK) before you pay anything."
+        ),
+    ),
     "irregular_departure": (
         _l("A known way to leave without papers"),
         _l(
@@ -203,6 +211,7 @@ LAW_RULES: dict[str, tuple[str, ...]] = {
     "deposit_to_person": ("DEPOSIT_VN",),
     "irregular_departure": ("ROUTE_ID", "ROUTE_VN"),
     "fee_above_cap": ("FEE_PH", "FEE_VN"),
+    "my_agency_name": ("MY_AGENCY",),
 }
 
 #: Notes (combinations and pay) from the same candidate rules: project id → its ids there.

@@ -176,7 +176,7 @@ def test_signature_is_the_contract() -> None:
 
 def test_flag_ids_are_reference_ids_on_every_ad() -> None:
     allowed = reference_flag_ids() | set(explanations.LAW_RULES)
-    assert len(allowed) == 17 + 7
+    assert len(allowed) == 17 + 8
     for lang, text in SCAMS + LEGITIMATE:
         assert {f.id for f in check(text, lang=lang).flags} <= allowed, text
 
