@@ -338,7 +338,32 @@ def _spaced(rest: str) -> bool:
 
 
 def _sep(body: str) -> str:
-    return body.replace(" ?", _SEP_OPT).replace(" ", _SEP)
+    """A pattern's spaces as separators: " " one or more, " ?" none or more. Inside a
+    character class ("[- ]", "[a-z ]") a space stays one whitespace character: replacing it
+    there broke the class ("good[- ]looking" never matched "good-looking")."""
+    out: list[str] = []
+    in_class, i = False, 0
+    while i < len(body):
+        char = body[i]
+        if char == "\\":
+            out.append(body[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]" or out[-1] == "[" or out[-2:] == ["[", "^"]
+            out.append(r"\s" if char == " " else char)
+        elif char == "[":
+            in_class = True
+            out.append(char)
+        elif char == " ":
+            optional = body[i + 1 : i + 2] == "?"
+            out.append(_SEP_OPT if optional else _SEP)
+            i += 1 + optional
+            continue
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
 
 
 def _scans(bodies: Sequence[tuple[str, bool]], lang: str, stripped: bool) -> Iterator[_Scan]:
