@@ -10,11 +10,11 @@ from typing import Any
 from gunicorn.glogging import Logger
 
 # The part of a URL that is a secret in itself.
-SECRET_PATH = re.compile(r"(/staff/setup/)[^/?#\s\"]+")
+SECRET_PATH = re.compile(r"(/staff/setup/|/check/picture/)[^/?#\s\"]+")
 
 
 def redact(value: str) -> str:
-    """`value` with the token of any setup link replaced by `-`."""
+    """`value` with the token of any setup link or screenshot reading replaced by `-`."""
     return SECRET_PATH.sub(r"\1-", value)
 
 

@@ -42,6 +42,10 @@ class RateLimits:
     follow_up_reply_global: str = "300 per minute"
     # A long offer takes the checker ~0.3 s: this keeps it under about half a CPU.
     checker_global: str = "120 per minute"
+    # Reading a screenshot costs a worker about a second (up to 20 s for noise) and its pixels
+    # wait in Redis: far fewer than checks of typed text.
+    checker_picture: str = "3 per minute;20 per hour"
+    checker_picture_global: str = "20 per minute"
 
 
 # Tests send hundreds of forms from one address within seconds; a test of a limit sets it.

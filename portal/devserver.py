@@ -16,13 +16,19 @@ from pathlib import Path
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from portal import create_app, redis_server
+from portal.access_log import redact
 
 
 class AnonymousRequestHandler(WSGIRequestHandler):
-    """Werkzeug's handler, minus the client address in each log line."""
+    """Werkzeug's handler, minus the client address in each log line, and with the tokens of
+    setup links and screenshot readings cut out of the logged path."""
 
     def address_string(self) -> str:
         return "-"
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        self.requestline = redact(self.requestline)
+        super().log_request(code, size)
 
 
 def main() -> None:

@@ -107,7 +107,9 @@ def check(text: str, lang: str = "en", country: str | None = None) -> CheckResul
     hits = [*reading.hits, *_personal_account(body, reading.hits, accounts)]
     risk, flag_hits = _assess(hits, reading)
     with explanations.in_language(lang):
-        flags = [_flag(hit, reading.home, lang) for hit in flag_hits]
+        # The laws cited are about work abroad: a job at home gets the plain explanation.
+        law_country = reading.home if reading.abroad else None
+        flags = [_flag(hit, law_country, lang) for hit in flag_hits]
         notes = [Note(note, str(explanations.NOTES[note])) for note in _note_ids(reading)]
     return CheckResult(
         risk,

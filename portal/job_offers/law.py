@@ -3,7 +3,8 @@
 Which sentence goes with which sign and country is data (``law.yaml``, from
 shared/reference/job_offer_law_and_routes.md, with sources); the sentences are
 translatable strings here. A sign without an entry for the reader's country shows
-its plain explanation only: the checker never cites a law it does not know.
+its plain explanation only: the checker never cites a law it does not know. Every law
+here is about work abroad, so the checker asks only for offers of a job abroad.
 """
 
 from __future__ import annotations

@@ -46,13 +46,13 @@ _LEGAL = re.compile(
 )
 _NAME_PATTERNS = (
     # Indonesia: PT / CV and up to five capitalised words
-    r"\b(?:PT|CV)\.?\s+(?:[A-Z][\w&'-]*[ \t]?){1,6}",
+    r"\b(?:PT|CV)\.?\s+(?:[A-Z][\w&'-]{0,40}[ \t]?){1,6}",
     # Vietnam: Công ty (TNHH / CP / Cổ phần) and the words up to a comma or line end
     r"\b[Cc]ông\s+[Tt]y\s+(?:TNHH|CP|[Cc]ổ\s+[Pp]hần)?[^,\n.;:()]{3,60}",
     # Malaysia: (Agensi Pekerjaan) … Sdn Bhd
-    r"(?:\bAgensi\s+Pekerjaan\s+)?(?:[A-Z][\w&'.-]*\s){1,5}Sdn\.?\s*Bhd\.?",
+    r"(?:\bAgensi\s+Pekerjaan\s+)?(?:[A-Z][\w&'.-]{0,40}\s){1,5}Sdn\.?\s*Bhd\.?",
     # Philippines and English: … Manpower / International / Recruitment … (Inc. / Corp.)
-    r"(?:[A-Z][\w&'.-]*\s){1,4}(?:Manpower|International|Recruitment|Placement|Agency|"
+    r"(?:[A-Z][\w&'.-]{0,40}\s){1,4}(?:Manpower|International|Recruitment|Placement|Agency|"
     r"Services|Resources)(?:\s+(?:Agency|Services|Corporation|Corp\.?|Inc\.?|Co\.?))*",
     # Thailand: บริษัท … จำกัด
     r"บริษัท\s*[^\n,]{2,60}?จำกัด",
@@ -63,6 +63,9 @@ _LICENCE = re.compile(
     r"\s*(?:no\.?|number|nomor|nombor|n[oº]|s[oố]|blg\.?|เลขที่|ที่)?\s*[:#.]?\s*"
     r"(?P<number>[^\W_][\w/.\-]{2,40}[^\W_])"
 )
+
+
+_HOST = re.compile(r"(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+")
 
 
 class RegistryFileRefused(ValueError):
@@ -175,8 +178,12 @@ def _row(
         return None, ("licence_number", number[:60])
     if country.upper() not in countries:
         return None, ("country", country[:10])
-    parts = urlsplit(url)
-    if len(url) > URL_MAX or parts.scheme not in ("https", "http") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:  # "https://[x", a host that does not normalise
+        return None, ("source_url", url[:80])
+    if len(url) > URL_MAX or parts.scheme not in ("https", "http") or not _HOST.fullmatch(host):
         return None, ("source_url", url[:80])
     try:
         retrieved = date.fromisoformat(day)
@@ -284,11 +291,11 @@ def answers(text: str, home: str | None) -> list[Answer]:
     found nowhere is "not in the list" of the reader's country, when that list is
     loaded (else nothing is said: no list, no answer).
     """
-    names, numbers = candidates(text)
-    if not names and not numbers:
-        return []
     loaded = {item.country: item for item in lists()}
     if not loaded:
+        return []  # no list, no answer, and no need to look for names
+    names, numbers = candidates(text)
+    if not names and not numbers:
         return []
     result: list[Answer] = []
     for number in numbers:

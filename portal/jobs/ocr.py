@@ -28,13 +28,19 @@ from sqlalchemy import select, update
 
 from portal import ocr
 from portal.extensions import db
-from portal.jobs.queue import enqueue_triage_after_commit, get_queue, get_redis, job_options
+from portal.jobs.queue import (
+    enqueue_triage_after_commit,
+    get_picture_queue,
+    get_redis,
+    job_options,
+)
 from portal.models import Attachment, Tip, TriageState
 from portal.storage import current_storage
 
 log = logging.getLogger(__name__)
 
 SCREENSHOT_TTL = 600  # seconds a screenshot's pixels (then its text) stay in Redis
+MAX_WAITING = 40  # screenshots waiting to be read at once; past it, paste the text instead
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{24}$")
 _PREFIX = "waspada:ocr:"
 READ_SCREENSHOT_JOB = "portal.jobs.ocr.read_screenshot"
@@ -58,10 +64,15 @@ def screenshots_available(lang: str) -> bool:
 
 
 def start_screenshot(image: bytes, lang: str, typed: str = "", contact: str = "") -> str | None:
-    """Queue the reading of a re-encoded screenshot; its token, or None when Redis is down."""
+    """Queue the reading of a re-encoded screenshot; its token, or None when Redis is down or
+    too many pictures already wait (each holds up to 10 MB of pixels in Redis)."""
     token = secrets.token_urlsafe(18)
     key = _PREFIX + token
     try:
+        queue = get_picture_queue()
+        if queue.count >= MAX_WAITING:
+            log.warning("screenshot reading refused: %d pictures wait already", queue.count)
+            return None
         connection = get_redis()
         with connection.pipeline() as pipe:
             pipe.hset(
@@ -70,7 +81,7 @@ def start_screenshot(image: bytes, lang: str, typed: str = "", contact: str = ""
             )
             pipe.expire(key, SCREENSHOT_TTL)
             pipe.execute()
-        get_queue().enqueue(
+        queue.enqueue(
             READ_SCREENSHOT_JOB,
             token,
             lang,
@@ -83,6 +94,15 @@ def start_screenshot(image: bytes, lang: str, typed: str = "", contact: str = ""
         log.warning("screenshot reading not queued: %s", type(error).__name__)
         return None
     return token
+
+
+def forget(token: str) -> None:
+    """Delete a reading once its result has been shown (the form on that page keeps the text)."""
+    if _TOKEN.match(token or ""):
+        try:
+            get_redis().delete(_PREFIX + token)
+        except (redis.RedisError, OSError):
+            pass  # it expires within 10 minutes anyway
 
 
 def reading(token: str) -> Reading | None:
@@ -148,7 +168,7 @@ def queue_image_reading(tip_id: int, lang: str) -> bool:
     if not ocr.available([lang]):
         return False
     try:
-        get_queue().enqueue(
+        get_picture_queue().enqueue(
             READ_TIP_IMAGES_JOB, tip_id, job_id=f"ocr-tip-{tip_id}", **job_options()
         )
     except (redis.RedisError, OSError) as error:

@@ -43,7 +43,7 @@ from portal import metrics
 from portal.categories import CATEGORIES
 from portal.config import current_settings
 from portal.extensions import db
-from portal.jobs.queue import get_queue, get_redis
+from portal.jobs.queue import get_picture_queue, get_queue, get_redis
 from portal.jobs.sweeper import recover, sweep
 from portal.models import Tip
 
@@ -203,8 +203,8 @@ def _count_job(job: Job) -> None:
         JobStatus.SCHEDULED: "retried",
         JobStatus.QUEUED: "retried",
     }.get(job.get_status(refresh=False))
-    if outcome is None:
-        return
+    if outcome is None or job.origin.endswith("-pictures"):
+        return  # picture readings are not triage jobs: they would skew its timings
     seconds = None
     if job.started_at and job.ended_at:
         seconds = (job.ended_at - job.started_at).total_seconds()
@@ -325,7 +325,7 @@ def _work(app: Flask, *, burst: bool) -> int:
             signal.signal(signal.SIGTERM, _stop_now)
             try:
                 worker = TriageWorker(
-                    [get_queue(app)],
+                    [get_queue(app), get_picture_queue(app)],  # reports first, then pictures
                     connection=get_redis(app),
                     maintenance_interval=interval,
                     worker_ttl=interval + 15,  # RQ blocks for worker_ttl - 15 s between sweeps

@@ -147,7 +147,7 @@ def read_offer(
         rule = ruleset.by_id["unrealistic_salary"]
         found[rule.id] = RuleHit(rule.id, rule.weight, rule.explanation, pay.snippet[:80], "flag")
     hits = resolve(ruleset, found)
-    fee = _above_cap(read_fee(prepared), pay, home)
+    fee = _above_cap(read_fee(prepared), pay, home) if destinations else None
     if fee is not None:
         why = ruleset.explanation("fee_above_cap")
         weight = float(_scoring()["fee_cap_weight"])
@@ -240,6 +240,8 @@ def _too_high_usd(
     if destinations:
         hubs = destinations & SCAM_HUBS
         named = (hubs or destinations) - GENERIC_ABROAD
+        if named - set(entry):
+            return math.inf  # a country without entry pay here: no judgement rather than a guess
         if named:
             base = (
                 min(float(entry[c]) for c in named)

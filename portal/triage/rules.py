@@ -584,7 +584,7 @@ class PayReading:
     currency: str  # lower-case code of the salary section, e.g. "idr"
     usd: float
     snippet: str
-    period: str  # "month", "day" or "year", as written
+    period: str  # "month", "day", "hour" or "year", as written
 
 
 def read_pay(text: PreparedText) -> PayReading | None:
@@ -622,14 +622,17 @@ def _amounts(text: PreparedText) -> Iterator[tuple[PayReading, bool]]:
             rx["day_words"].search(after)
         )
         period_first = per_day or bool(month_before and month_before.search(before))
+        per_hour = not per_day and bool(rx.get("hour_words") and rx["hour_words"].search(after))
         price = _last_end(rx.get("price_words"), before) > salary_at
-        if not price and not (salary_at >= 0 or rx["month_words"].search(after) or period_first):
+        said = salary_at >= 0 or rx["month_words"].search(after) or period_first or per_hour
+        if not price and not said:
             continue
         amount = max(_number(m["num"]), _number(m["num2"] or "0"))
         amount *= words["magnitudes"].get(magnitude, 1)
-        period = "day" if per_day else "year" if rx["year_words"].search(after) else "month"
+        period = "day" if per_day else "hour" if per_hour else "month"
+        period = "year" if period == "month" and rx["year_words"].search(after) else period
         if not price:
-            amount *= {"day": 26, "year": 1 / 12, "month": 1}[period]
+            amount *= {"hour": 8 * 26, "day": 26, "year": 1 / 12, "month": 1}[period]
         usd = amount * float(cfg["usd_per_unit"][currency])
         yield PayReading(amount, str(currency), usd, m.group(0).strip(), period), price
 

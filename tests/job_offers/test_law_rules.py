@@ -265,3 +265,41 @@ def test_an_ordinary_japanese_wage_is_not_too_high_but_a_fee_above_the_ceiling_i
     assert "unrealistic_salary" not in flags("Pabrik di Jepang, gaji 200.000 yen per bulan.", "id", "ID")
     text = "Warehouse in Poland, salary PLN 4,800 a month. Placement fee: PHP 160,000."
     assert "fee_above_cap" in flags(text, "en", "PH")
+
+
+
+def test_laws_about_work_abroad_are_not_cited_for_a_job_at_home():
+    at_home = {f.id: f for f in check("Admin kantor di Jakarta, biaya administrasi Rp 500 ribu", "id", "ID").flags}
+    assert at_home["upfront_fee"].law == ""
+    abroad = {f.id: f for f in check("Kerja di Taiwan, biaya administrasi 10 juta", "id", "ID").flags}
+    assert "Law 18/2017" in abroad["upfront_fee"].law
+    # A fee ceiling for work abroad says nothing about a training fee for an office job at home.
+    home = "Nhân viên văn phòng tại Hà Nội, lương 10 triệu/tháng, phí đào tạo 40 triệu"
+    assert "fee_above_cap" not in flags(home, "vi", "VN")
+
+
+@pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("Nurses for the UK, salary £2,300 a month, NHS trust.", "PH"),
+        ("Nurses for Germany, salary €2,800 a month, language course included.", "ID"),
+        ("Care assistant in the UK, £12.71 an hour, 37.5 hours a week.", "MY"),
+    ],
+)
+def test_ordinary_pay_in_western_countries_is_not_too_good_to_be_true(text, country):
+    assert "unrealistic_salary" not in flags(text, "en", country)
+
+
+def test_household_work_is_told_from_a_care_home_and_a_hotel():
+    household = "Hiring housekeepers for Dubai. Placement fee PHP 20,000 before deployment."
+    assert "fee_household_worker" in combos(household, "en", "PH")
+    for other in (
+        "Caregivers for a nursing home in Japan, training fee PHP 30,000",
+        "Housekeeper in a hotel in Dubai, placement fee PHP 20,000",
+    ):
+        assert "fee_household_worker" not in combos(other, "en", "PH"), other
+
+
+def test_an_hourly_rate_is_read_as_a_month_of_work():
+    pay = read_offer("Kasir di Surabaya, Rp 25.000/jam", "id", "ID").pay
+    assert pay is not None and (pay.period, pay.monthly) == ("hour", 25_000 * 8 * 26)

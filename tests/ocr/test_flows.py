@@ -43,10 +43,10 @@ def test_a_screenshot_gets_the_risk_its_typed_text_gets(tesseract, offer):
 
 
 def _work(app, redis_client) -> None:
+    """A worker as `flask triage worker` runs it: the triage queue first, then pictures."""
+    queues = [Queue(name, connection=redis_client) for name in ("triage", "triage-pictures")]
     with app.app_context():
-        TriageWorker([Queue("triage", connection=redis_client)], connection=redis_client).work(
-            burst=True
-        )
+        TriageWorker(queues, connection=redis_client).work(burst=True)
 
 
 def _post_picture(client, lang: str, picture: bytes, name: str = "offer.png", **fields):
@@ -73,8 +73,9 @@ def test_the_checker_reads_a_screenshot_outside_the_request_and_keeps_no_picture
     assert "http-equiv" not in waiting.text  # no page refreshes by itself (WCAG 2.2.1)
     assert f'href="{target}"' in waiting.text  # a "check again" link to the same reading
     # The job's arguments are the token and the language: no picture, no text.
-    job = Queue("triage", connection=redis_client).fetch_job(f"ocr-{token}")
+    job = Queue("triage-pictures", connection=redis_client).fetch_job(f"ocr-{token}")
     assert job is not None and list(job.args) == [token, "id"]
+    assert Queue("triage", connection=redis_client).count == 0  # reports never wait behind it
     _work(app, redis_client)
     assert redis_client.hget(f"waspada:ocr:{token}", "image") is None  # the pixels are gone
     assert 0 < redis_client.ttl(f"waspada:ocr:{token}") <= ocr_jobs.SCREENSHOT_TTL
@@ -162,3 +163,37 @@ def test_a_number_only_in_a_reports_screenshot_is_extracted_scored_and_linked(
     analyst = staff_client(app, "analyst", "ana")
     page = html.unescape(analyst.get(f"/staff/tips/{tip_id}").text)
     assert "Text read by machine from photo 1" in page and "812-3456-7890" in page
+
+
+
+def test_a_reading_is_shown_once_and_its_token_never_reaches_the_logs(
+    tesseract, app, client, redis_client
+):
+    from portal.access_log import redact
+
+    offer = offers_in("vi")[0]
+    target = _post_picture(client, "vi", _screenshot(offer.key), country="VN").headers["Location"]
+    _work(app, redis_client)
+    assert client.get(target).status_code == 200
+    # Shown once: the text lives on in the page's form, no longer in Redis.
+    assert client.get(target).status_code == 404
+    assert redact(f"GET {target} HTTP/1.1") == "GET /vi/check/picture/-?country=VN HTTP/1.1"
+
+
+def test_screenshots_have_their_own_limits_and_a_cap_on_waiting_pictures(
+    tesseract, app_factory, monkeypatch
+):
+    app = app_factory(RATE_LIMIT_CHECKER_PICTURE="3 per minute")
+    client = app.test_client()
+    picture = _screenshot(offers_in("id")[0].key)
+    answers = [_post_picture(client, "en", picture).status_code for _ in range(4)]
+    assert answers == [303, 303, 303, 429]  # pictures: 3 a minute per person
+    typed = form_tokens(client.get("/en/check").text)
+    assert client.post("/en/check", data={**typed, "offer": "Kerja admin"}).status_code == 200
+    monkeypatch.setattr(ocr_jobs, "MAX_WAITING", 3)  # three already wait, unread
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "198.51.100.9"  # another person, within its limit
+    refused = _post_picture(other, "en", picture, offer="Kerja admin di Poipet")
+    assert refused.status_code == 503
+    page = html.unescape(refused.text)
+    assert "Please paste the text instead" in page and "Kerja admin di Poipet" in page

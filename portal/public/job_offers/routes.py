@@ -47,9 +47,32 @@ checker_global_limit = limiter.shared_limit(
 )
 
 
+def _no_picture() -> bool:
+    upload = request.files.get("screenshot")
+    return not (upload and upload.filename)
+
+
+# A screenshot costs a worker about a second and waits in Redis: a stricter limit of its own.
+picture_limit = limiter.shared_limit(
+    _limit("checker_picture"), scope="checker-picture", methods=["POST"], exempt_when=_no_picture
+)
+picture_global_limit = limiter.shared_limit(
+    _limit("checker_picture_global"),
+    scope="checker-picture-global",
+    key_func=lambda: "site-wide",
+    deduct_when=lambda response: response.status_code != 429,
+    methods=["POST"],
+    exempt_when=_no_picture,
+)
+# The picture page checks the text it shows: it counts as a check.
+reading_limit = limiter.shared_limit(_limit("checker"), scope="checker", methods=["GET"])
+
+
 @bp.route("/check", methods=["GET", "POST"])
 @checker_limit
 @checker_global_limit
+@picture_limit
+@picture_global_limit
 def check() -> Any:
     form = CheckForm()
     pictures = ocr_jobs.screenshots_available(g.lang)
@@ -69,6 +92,7 @@ PICTURE_WAIT_SECONDS = 6.0
 
 
 @bp.get("/check/picture/<token>")
+@reading_limit
 def picture(token: str) -> Any:
     """A screenshot's reading: the check of its text, shown in the form so the person can
     correct it; while the text is still being read, a page with a "check again" button."""
@@ -85,11 +109,13 @@ def picture(token: str) -> Any:
     codes = {choice.value for choice in form.country.choices}
     form.country.data = country if country in codes else ""
     if found.state != ocr_jobs.DONE or not form.text():
+        ocr_jobs.forget(token)
         form.screenshot.errors = [
             _("We could not read any text in this picture. Please type or paste the text.")
         ]
         return _page(form, None, pictures), 422
     result = check_offer(form.text(), lang=g.lang, country=form.home_country())
+    ocr_jobs.forget(token)  # shown once: the text stays in the form on this page, not in Redis
     return _page(form, result, pictures, machine_read=True)
 
 
