@@ -28,12 +28,7 @@ from sqlalchemy import select, update
 
 from portal import ocr
 from portal.extensions import db
-from portal.jobs.queue import (
-    enqueue_triage_after_commit,
-    get_picture_queue,
-    get_redis,
-    job_options,
-)
+from portal.jobs.queue import enqueue_triage_after_commit, get_queue, get_redis, job_options
 from portal.models import Attachment, Tip, TriageState
 from portal.storage import current_storage
 
@@ -41,6 +36,9 @@ log = logging.getLogger(__name__)
 
 SCREENSHOT_TTL = 600  # seconds a screenshot's pixels (then its text) stay in Redis
 MAX_WAITING = 40  # screenshots waiting to be read at once; past it, paste the text instead
+# Tokens of the screenshots not read yet, scored by when they were sent (the one queue is the
+# triage queue: a worker that listens to one queue keeps RQ's crash-safe hand-over of jobs).
+_WAITING = "waspada:ocr:waiting"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{24}$")
 _PREFIX = "waspada:ocr:"
 READ_SCREENSHOT_JOB = "portal.jobs.ocr.read_screenshot"
@@ -69,19 +67,23 @@ def start_screenshot(image: bytes, lang: str, typed: str = "", contact: str = ""
     token = secrets.token_urlsafe(18)
     key = _PREFIX + token
     try:
-        queue = get_picture_queue()
-        if queue.count >= MAX_WAITING:
-            log.warning("screenshot reading refused: %d pictures wait already", queue.count)
-            return None
         connection = get_redis()
+        now = time.time()
+        connection.zremrangebyscore(_WAITING, 0, now - SCREENSHOT_TTL)
+        waiting = int(connection.zcard(_WAITING))
+        if waiting >= MAX_WAITING:
+            log.warning("screenshot reading refused: %d pictures wait already", waiting)
+            return None
         with connection.pipeline() as pipe:
             pipe.hset(
                 key,
                 mapping={"state": WAITING, "image": image, "typed": typed, "contact": contact},
             )
             pipe.expire(key, SCREENSHOT_TTL)
+            pipe.zadd(_WAITING, {token: now})
+            pipe.expire(_WAITING, SCREENSHOT_TTL)
             pipe.execute()
-        queue.enqueue(
+        get_queue().enqueue(
             READ_SCREENSHOT_JOB,
             token,
             lang,
@@ -135,6 +137,7 @@ def read_screenshot(token: str, lang: str) -> None:
         return
     key = _PREFIX + token
     connection = get_redis()
+    connection.zrem(_WAITING, token)
     image = connection.hget(key, "image")
     if not isinstance(image, bytes):
         return  # expired before a worker got to it
@@ -168,7 +171,7 @@ def queue_image_reading(tip_id: int, lang: str) -> bool:
     if not ocr.available([lang]):
         return False
     try:
-        get_picture_queue().enqueue(
+        get_queue().enqueue(
             READ_TIP_IMAGES_JOB, tip_id, job_id=f"ocr-tip-{tip_id}", **job_options()
         )
     except (redis.RedisError, OSError) as error:

@@ -62,12 +62,6 @@ def get_redis(app: Flask | None = None) -> redis.Redis:
     return client
 
 
-def get_picture_queue(app: Flask | None = None) -> Queue:
-    """The queue of picture readings (portal.jobs.ocr): the same workers take it, after the
-    triage queue, so a flood of screenshots never holds up a report."""
-    return Queue(f"{current_settings(app).triage_queue}-pictures", connection=get_redis(app))
-
-
 def get_queue(app: Flask | None = None) -> Queue:
     """The triage queue."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]

@@ -43,7 +43,7 @@ from portal import metrics
 from portal.categories import CATEGORIES
 from portal.config import current_settings
 from portal.extensions import db
-from portal.jobs.queue import get_picture_queue, get_queue, get_redis
+from portal.jobs.queue import get_queue, get_redis
 from portal.jobs.sweeper import recover, sweep
 from portal.models import Tip
 
@@ -203,7 +203,7 @@ def _count_job(job: Job) -> None:
         JobStatus.SCHEDULED: "retried",
         JobStatus.QUEUED: "retried",
     }.get(job.get_status(refresh=False))
-    if outcome is None or job.origin.endswith("-pictures"):
+    if outcome is None or (job.func_name or "").startswith("portal.jobs.ocr."):
         return  # picture readings are not triage jobs: they would skew its timings
     seconds = None
     if job.started_at and job.ended_at:
@@ -325,7 +325,7 @@ def _work(app: Flask, *, burst: bool) -> int:
             signal.signal(signal.SIGTERM, _stop_now)
             try:
                 worker = TriageWorker(
-                    [get_queue(app), get_picture_queue(app)],  # reports first, then pictures
+                    [get_queue(app)],
                     connection=get_redis(app),
                     maintenance_interval=interval,
                     worker_ttl=interval + 15,  # RQ blocks for worker_ttl - 15 s between sweeps

@@ -43,10 +43,10 @@ def test_a_screenshot_gets_the_risk_its_typed_text_gets(tesseract, offer):
 
 
 def _work(app, redis_client) -> None:
-    """A worker as `flask triage worker` runs it: the triage queue first, then pictures."""
-    queues = [Queue(name, connection=redis_client) for name in ("triage", "triage-pictures")]
     with app.app_context():
-        TriageWorker(queues, connection=redis_client).work(burst=True)
+        TriageWorker([Queue("triage", connection=redis_client)], connection=redis_client).work(
+            burst=True
+        )
 
 
 def _post_picture(client, lang: str, picture: bytes, name: str = "offer.png", **fields):
@@ -73,9 +73,8 @@ def test_the_checker_reads_a_screenshot_outside_the_request_and_keeps_no_picture
     assert "http-equiv" not in waiting.text  # no page refreshes by itself (WCAG 2.2.1)
     assert f'href="{target}"' in waiting.text  # a "check again" link to the same reading
     # The job's arguments are the token and the language: no picture, no text.
-    job = Queue("triage-pictures", connection=redis_client).fetch_job(f"ocr-{token}")
+    job = Queue("triage", connection=redis_client).fetch_job(f"ocr-{token}")
     assert job is not None and list(job.args) == [token, "id"]
-    assert Queue("triage", connection=redis_client).count == 0  # reports never wait behind it
     _work(app, redis_client)
     assert redis_client.hget(f"waspada:ocr:{token}", "image") is None  # the pixels are gone
     assert 0 < redis_client.ttl(f"waspada:ocr:{token}") <= ocr_jobs.SCREENSHOT_TTL
@@ -190,7 +189,7 @@ def test_screenshots_have_their_own_limits_and_a_cap_on_waiting_pictures(
     assert answers == [303, 303, 303, 429]  # pictures: 3 a minute per person
     typed = form_tokens(client.get("/en/check").text)
     assert client.post("/en/check", data={**typed, "offer": "Kerja admin"}).status_code == 200
-    monkeypatch.setattr(ocr_jobs, "MAX_WAITING", 3)  # three already wait, unread
+    monkeypatch.setattr(ocr_jobs, "MAX_WAITING", 3)  # the three above wait, unread
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "198.51.100.9"  # another person, within its limit
     refused = _post_picture(other, "en", picture, offer="Kerja admin di Poipet")
