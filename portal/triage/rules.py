@@ -611,7 +611,10 @@ def _amounts(text: PreparedText) -> Iterator[tuple[PayReading, bool]]:
     cfg, rx, words = load_ruleset("job_red_flags").config["salary"], _salary_rx(), _salary_words()
     month_before, day_before = rx.get("month_words_before"), rx.get("day_words_before")
     for m in rx["amount"].finditer(text.folded):
-        magnitude = m["mag"] or m.groupdict().get("premag") or ""
+        # "18k-25k", "5jt-7jt": the first number's magnitude is the range's when the last one
+        # has none of its own.
+        groups = m.groupdict()
+        magnitude = m["mag"] or groups.get("mag1") or groups.get("premag") or ""
         currency = words["currency_of"].get(m["pre"] or m["post"] or "")
         currency = currency or words["implied_currency"].get(magnitude)
         before, after = text.folded[max(0, m.start() - 40) : m.start()], text.folded[m.end() :][:20]

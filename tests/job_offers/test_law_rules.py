@@ -303,3 +303,18 @@ def test_household_work_is_told_from_a_care_home_and_a_hotel():
 def test_an_hourly_rate_is_read_as_a_month_of_work():
     pay = read_offer("Kasir di Surabaya, Rp 25.000/jam", "id", "ID").pay
     assert pay is not None and (pay.period, pay.monthly) == ("hour", 25_000 * 8 * 26)
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "monthly"),
+    [
+        ("Salary PHP 18k-25k per month", "php", 25_000),
+        ("gaji 5jt-7jt/bln", "idr", 7_000_000),
+        ("lương 8tr - 12tr/tháng", "vnd", 12_000_000),
+    ],
+)
+def test_a_range_whose_first_number_carries_its_magnitude_is_read_whole(text, currency, monthly):
+    """'18k-25k' was read as 18,000, and a Manila offer paying up to ₱25,000 got a note that it
+    is below the minimum wage."""
+    pay = read_offer(text, None, None).pay
+    assert pay is not None and (pay.currency, pay.monthly) == (currency, monthly)
