@@ -43,7 +43,7 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{24}$")
 _PREFIX = "waspada:ocr:"
 READ_SCREENSHOT_JOB = "portal.jobs.ocr.read_screenshot"
 READ_TIP_IMAGES_JOB = "portal.jobs.ocr.read_tip_images"
-WAITING, DONE, FAILED, UNAVAILABLE = "waiting", "done", "failed", "unavailable"
+WAITING, DONE, FAILED = "waiting", "done", "failed"
 
 
 @dataclass(frozen=True)
@@ -143,15 +143,13 @@ def read_screenshot(token: str, lang: str) -> None:
         return  # expired before a worker got to it
     connection.hdel(key, "image")
     try:
-        text, state = ocr.read_text(image, [lang]), DONE
-    except ocr.OcrUnavailable:
-        text, state = "", UNAVAILABLE
+        text = ocr.read_text(image, [lang])
     except Exception as error:  # noqa: BLE001 - a picture must never fail the worker
         log.warning("screenshot not read: %s", type(error).__name__)
-        text, state = "", FAILED
+        text = ""
     if connection.exists(key):
         with connection.pipeline() as pipe:
-            pipe.hset(key, mapping={"state": state if text.strip() else FAILED, "text": text})
+            pipe.hset(key, mapping={"state": DONE if text.strip() else FAILED, "text": text})
             pipe.expire(key, SCREENSHOT_TTL)
             pipe.execute()
 

@@ -44,9 +44,9 @@ from portal.triage.rules import (
     normalize_pattern,
     prepare,
     raw_job_offer_hits,
-    read_fee,
-    read_pay,
+    read_pay_and_fee,
     resolve,
+    separators,
     strip_diacritics,
     word_char,
 )
@@ -136,7 +136,7 @@ def read_offer(
     destinations = _destinations(prepared, found, home)
     if not destinations:
         found.pop("irregular_departure", None)
-    pay = read_pay(prepared)
+    pay, fee_asked = read_pay_and_fee(prepared)
     place = _minimum_for(prepared, home, domestic="zero_cost_job:domestic" in _keys(found))
     bait = bool(found.keys() & set(_wages()["bait_roles"]))
     if (
@@ -147,7 +147,7 @@ def read_offer(
         rule = ruleset.by_id["unrealistic_salary"]
         found[rule.id] = RuleHit(rule.id, rule.weight, rule.explanation, pay.snippet[:80], "flag")
     hits = resolve(ruleset, found)
-    fee = _above_cap(read_fee(prepared), pay, home) if destinations else None
+    fee = _above_cap(fee_asked, pay, home) if destinations else None
     if fee is not None:
         why = ruleset.explanation("fee_above_cap")
         weight = float(_scoring()["fee_cap_weight"])
@@ -208,7 +208,7 @@ def _places() -> tuple[tuple[Minimum, re.Pattern[str] | None, bool, bool], ...]:
             int(entry["year"]),
             str(entry["source"]),
         )
-        names = [strip_diacritics(normalize_pattern(str(name))) for name in entry["names"]]
+        names = [separators(strip_diacritics(normalize_pattern(str(n)))) for n in entry["names"]]
         pattern = re.compile(rf"(?<!\w)(?:{'|'.join(names)})(?!\w)") if names else None
         places.append(
             (minimum, pattern, bool(entry.get("national")), bool(entry.get("excludes_domestic")))
@@ -242,15 +242,10 @@ def _too_high_usd(
         named = (hubs or destinations) - GENERIC_ABROAD
         if named - set(entry):
             return math.inf  # a country without entry pay here: no judgement rather than a guess
-        if named:
-            base = (
-                min(float(entry[c]) for c in named)
-                if hubs
-                else max(float(entry.get(c, entry.get(home or "", 250))) for c in named)
-            )
-        else:
-            base = float(wages["home_baseline_usd_month"].get(home or "", 250))
-            base = float(entry.get(home or "", base))
+        if named:  # the scam hub's pay where one is named, else the best paid destination
+            base = (min if hubs else max)(float(entry[c]) for c in named)
+        else:  # only a word for "abroad": the reader's own country's entry pay
+            base = float(entry.get(home or "", wages["home_baseline_usd_month"]["default"]))
         return base * float(wages["bait_multiplier_abroad" if bait else "abroad_multiplier"])
     if not bait:
         return math.inf  # at home, an ordinary job's pay is never "too good to be true"
@@ -298,7 +293,7 @@ def _destination_patterns() -> tuple[tuple[re.Pattern[str], bool], ...]:
             folded = str(name).startswith("=")
             body = normalize_pattern(str(name).removeprefix("="))
             body = body if folded else strip_diacritics(body)
-            by_kind[folded].append(body.replace(" ?", r"[\s\-_]*").replace(" ", r"[\s\-_]+"))
+            by_kind[folded].append(separators(body))
         for folded, names in by_kind.items():
             if names:
                 groups[folded].append(f"(?P<_{entry['tag']}>{'|'.join(names)})")

@@ -337,8 +337,8 @@ def _spaced(rest: str) -> bool:
     return rest.startswith(" ") and not rest.startswith(" ?")
 
 
-def _sep(body: str) -> str:
-    """A pattern's spaces as separators: " " one or more, " ?" none or more. Inside a
+def separators(body: str) -> str:
+    """A pattern's spaces as separators, as every pattern of the data files reads them: " " one or more, " ?" none or more. Inside a
     character class ("[- ]", "[a-z ]") a space stays one whitespace character: replacing it
     there broke the class ("good[- ]looking" never matched "good-looking")."""
     out: list[str] = []
@@ -379,9 +379,9 @@ def _scans(bodies: Sequence[tuple[str, bool]], lang: str, stripped: bool) -> Ite
         groups.setdefault(keys if by_script else None if keys is None else "words", []).append(i)
     word = _lang_data()["word"]
     for kind, pick in groups.items():
-        bounded = "|".join(f"(?:{_sep(bodies[i][0])})" for i in pick if not bodies[i][1])
+        bounded = "|".join(f"(?:{separators(bodies[i][0])})" for i in pick if not bodies[i][1])
         branches = [f"(?<!{word})(?:{bounded})(?!{word})"] if bounded else []
-        branches += [_sep(bodies[i][0]) for i in pick if bodies[i][1]]
+        branches += [separators(bodies[i][0]) for i in pick if bodies[i][1]]
         keys = None if kind is None else frozenset().union(*(needs[i] or () for i in pick))
         yield _Scan(re.compile("|".join(f"(?:{b})" for b in branches)), keys, lang, stripped)
 
@@ -587,23 +587,26 @@ class PayReading:
     period: str  # "month", "day", "hour" or "year", as written
 
 
-def read_pay(text: PreparedText) -> PayReading | None:
-    """The highest pay a text states as salary (compared in USD); None if it states none.
+def read_pay_and_fee(text: PreparedText) -> tuple[PayReading | None, PayReading | None]:
+    """The highest pay a text states as salary and the highest fee it asks for (compared
+    in USD), in one pass; None for either when the text states none.
 
-    An amount counts when a salary word stands before it or a period word after it
+    An amount counts as pay when a salary word stands before it or a period word after it
     ("/month"); Thai, Lao, Khmer and Burmese also put the period first ("เดือนละ",
     "วันละ" = a month, a day). An amount right after a price or fee word ("ค่าสมัคร",
-    "harga") that is nearer than any salary word is a price, not pay (``read_fee``).
+    "harga", "biaya … 15 juta", "placement fee: ₱160,000") that is nearer than any salary
+    word is a fee (its ``monthly`` is the amount itself).
     """
-    pays = [reading for reading, price in _amounts(text) if not price]
-    return max(pays, key=lambda reading: reading.usd, default=None)
+    best: dict[bool, PayReading] = {}
+    for reading, price in _amounts(text):
+        if price not in best or reading.usd > best[price].usd:
+            best[price] = reading
+    return best.get(False), best.get(True)
 
 
-def read_fee(text: PreparedText) -> PayReading | None:
-    """The highest amount a text asks for after a price or fee word ("biaya … 15 juta",
-    "placement fee: ₱160,000"), read like pay (its ``monthly`` is the amount itself)."""
-    fees = [reading for reading, price in _amounts(text) if price]
-    return max(fees, key=lambda reading: reading.usd, default=None)
+def read_pay(text: PreparedText) -> PayReading | None:
+    """The highest pay a text states as salary (``read_pay_and_fee``)."""
+    return read_pay_and_fee(text)[0]
 
 
 def _amounts(text: PreparedText) -> Iterator[tuple[PayReading, bool]]:

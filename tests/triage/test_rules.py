@@ -312,10 +312,10 @@ def test_word_key_index_finds_exactly_what_running_every_regex_finds() -> None:
 def test_a_space_inside_a_character_class_stays_a_space() -> None:
     """'good[- ]looking' once compiled to 'good[-[\\s\\-_]+]looking', which needs a literal ']'
     and never matched; inside a class a space is one whitespace character."""
-    from portal.triage.rules import _sep
+    from portal.triage.rules import separators
 
-    assert _sep("good[- ]looking") == r"good[-\s]looking"
-    assert _sep("a ?b c") == r"a[\s\-_]*b[\s\-_]+c"
-    assert _sep(r"\[ x") == r"\[[\s\-_]+x"
+    assert separators("good[- ]looking") == r"good[-\s]looking"
+    assert separators("a ?b c") == r"a[\s\-_]*b[\s\-_]+c"
+    assert separators(r"\[ x") == r"\[[\s\-_]+x"
     flagged = {f.rule_id for f in match_job_red_flags("Good-looking girls wanted for Dubai", "en")}
     assert "age_gender_targeting" in flagged

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask import g, redirect, render_template, request, url_for
 from flask_babel import format_currency
 from flask_babel import gettext as _
 
@@ -23,7 +23,7 @@ from portal.jobs import ocr as ocr_jobs
 from portal.languages import LIKELY_COUNTRY
 from portal.public.job_offers.forms import CheckForm
 from portal.public.support.forms import country_name
-from portal.public.tips.routes import _image_message
+from portal.public.tips.routes import image_message, image_work_slot
 from portal.sanitize import TEXT_MAX, clean_line, clean_text
 from portal.tips.images import ImageRejected, reencode
 
@@ -127,20 +127,16 @@ def _read_picture(form: CheckForm, pictures: bool) -> Any:
         ]
         return _page(form, None, pictures), 400
     settings = current_settings()
-    slots = current_app.extensions["waspada.image_slots"]
-    if not slots.acquire(timeout=settings.image_work_wait_seconds):
-        abort(503)
     try:
-        image = reencode(
-            form.screenshot.data.stream,
-            max_bytes=settings.max_image_bytes,
-            max_pixels=settings.max_image_pixels,
-        )
+        with image_work_slot():
+            image = reencode(
+                form.screenshot.data.stream,
+                max_bytes=settings.max_image_bytes,
+                max_pixels=settings.max_image_pixels,
+            )
     except ImageRejected as refused:
-        form.screenshot.errors = [_image_message(refused.reason)]
+        form.screenshot.errors = [image_message(refused.reason)]
         return _page(form, None, pictures), 400
-    finally:
-        slots.release()
     token = ocr_jobs.start_screenshot(
         image.data,
         g.lang,

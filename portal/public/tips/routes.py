@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -313,10 +315,7 @@ def _clean_images(form: Any) -> list[CleanImage] | None:
     if not uploads:
         return []
     settings = current_settings()
-    slots = current_app.extensions["waspada.image_slots"]
-    if not slots.acquire(timeout=settings.image_work_wait_seconds):
-        abort(503)
-    try:
+    with image_work_slot():
         budget = PixelBudget(settings.max_request_pixels)
         cleaned = []
         for upload in uploads:
@@ -330,14 +329,27 @@ def _clean_images(form: Any) -> list[CleanImage] | None:
                     )
                 )
             except ImageRejected as refused:
-                form.images.errors = [*form.images.errors, _image_message(refused.reason)]
+                form.images.errors = [*form.images.errors, image_message(refused.reason)]
                 return None
         return cleaned
+
+
+@contextmanager
+def image_work_slot() -> Iterator[None]:
+    """One of the few image decodings a process runs at once (``image_work_slots``); past a
+    short wait, 503. For report photos and the checker's screenshots alike."""
+    settings = current_settings()
+    slots = current_app.extensions["waspada.image_slots"]
+    if not slots.acquire(timeout=settings.image_work_wait_seconds):
+        abort(503)
+    try:
+        yield
     finally:
         slots.release()
 
 
-def _image_message(reason: str) -> str:
+def image_message(reason: str) -> str:
+    """Why an upload was refused, in the reader's language."""
     if reason == ImageRejected.TOO_LARGE:
         return _("One of the images is larger than 10 MB. Please send a smaller one.")
     if reason == ImageRejected.TOO_MANY_PIXELS:
