@@ -177,6 +177,7 @@ def _register_cli(app: Flask) -> None:
     from portal.jobs.cli import triage_cli
     from portal.ops_cli import ops_cli
     from portal.organisations.cli import org_cli
+    from portal.protection.cli import keys_cli
 
     app.cli.add_command(triage_cli)
     app.cli.add_command(demo_cli)
@@ -185,6 +186,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(ops_cli)
     app.cli.add_command(org_cli)
+    app.cli.add_command(keys_cli)
 
 
 def _configure_logging(env: str) -> None:

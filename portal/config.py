@@ -17,6 +17,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from portal.paths import translations_folder
+from portal.protection.keys import KeyRing, KeySetupError, keyring_from_env
 
 ENVIRONMENTS = ("development", "testing", "production")
 
@@ -84,6 +85,8 @@ class Settings:
     instance_path: Path
     upload_dir: Path
     receipt_salt: bytes
+    # The key-encryption keys that protect what reporters wrote (portal.protection).
+    data_keys: KeyRing
     receipt_hash: Argon2Params = RECEIPT_HASH
     password_hash: Argon2Params = PASSWORD_HASH
     rate_limits: RateLimits = field(default_factory=RateLimits)
@@ -154,6 +157,10 @@ class Settings:
         if database_url.startswith("postgresql://"):
             database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
 
+        try:
+            data_keys = keyring_from_env(environ, instance_path, production=production)
+        except KeySetupError as error:
+            raise ConfigError(str(error)) from None
         receipt_salt = environ.get("RECEIPT_SALT") or f"waspada-receipt:{secret_key}"
         upload_dir = Path(environ.get("UPLOAD_DIR") or instance_path / "uploads")
         defaults = TESTING_RATE_LIMITS if env == "testing" else RateLimits()
@@ -173,6 +180,7 @@ class Settings:
             instance_path=instance_path,
             upload_dir=upload_dir,
             receipt_salt=receipt_salt.encode(),
+            data_keys=data_keys,
             receipt_hash=CHEAP_HASH if env == "testing" else RECEIPT_HASH,
             password_hash=CHEAP_HASH if env == "testing" else PASSWORD_HASH,
             rate_limits=rate_limits,

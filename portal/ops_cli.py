@@ -8,6 +8,7 @@ receipt codes, so the output can be pasted into a ticket.
 
 from __future__ import annotations
 
+import io
 import json
 import random
 from typing import Any
@@ -24,6 +25,9 @@ from portal.extensions import db
 from portal.jobs.store import tip_indicators
 from portal.models import Attachment, Note, Tip
 from portal.paths import migrations_folder
+from portal.protection.files import SEAL_OVERHEAD, open_file
+from portal.protection.keys import Unreadable
+from portal.protection.sealed import unreadable
 from portal.storage import LocalStorage, current_storage
 
 ops_cli = AppGroup("ops", help="Checks for operators (backups and restores).")
@@ -83,16 +87,17 @@ def backup_check(sample: int) -> dict[str, Any]:
         return result
 
     store = current_storage()
-    rows = db.session.execute(
-        select(Attachment.id, Attachment.storage_key, Attachment.size_bytes)
-        .order_by(Attachment.id)
-        .execution_options(yield_per=1000)
-    )
-    for attachment_id, key, size in rows:
-        result["attachments_checked"] += 1
-        problem = attachment_file_problem(store, key, size)
-        if problem:
-            result["problems"].append({"attachment": attachment_id, "problem": problem})
+    last_id = 0
+    while batch := db.session.scalars(
+        select(Attachment).where(Attachment.id > last_id).order_by(Attachment.id).limit(500)
+    ).all():
+        for attachment in batch:
+            result["attachments_checked"] += 1
+            problem = attachment_file_problem(store, attachment)
+            if problem:
+                result["problems"].append({"attachment": attachment.id, "problem": problem})
+        last_id = batch[-1].id
+        db.session.expunge_all()
 
     result["tips_total"], tip_ids = sample_tip_ids(sample)
     for tip_id in tip_ids:
@@ -103,19 +108,24 @@ def backup_check(sample: int) -> dict[str, Any]:
     return result
 
 
-def attachment_file_problem(store: LocalStorage, key: str, size: int) -> str | None:
+def attachment_file_problem(store: LocalStorage, attachment: Attachment) -> str | None:
     """Why an attachment's file would fail on the staff page, or None: a copy that missed files
-    or cut them short looks fine until someone opens that tip."""
+    or cut them short looks fine until someone opens that tip, and a restore with other data
+    keys than the backup's holds files that no longer open."""
     try:
-        path = store.path(key)
+        path = store.path(attachment.storage_key)
     except ValueError:
         return "bad_key"
     if not path.is_file():
         return "missing"
-    if path.stat().st_size != size:
+    if path.stat().st_size != attachment.size_bytes + SEAL_OVERHEAD:
         return "size"
     try:
-        with Image.open(path) as image:
+        data = open_file(attachment, path.read_bytes())
+    except (Unreadable, LookupError):
+        return "unreadable"
+    try:
+        with Image.open(io.BytesIO(data)) as image:
             image.verify()
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return "not_an_image"
@@ -144,8 +154,10 @@ def tip_load_error(tip_id: int) -> str | None:
         for row in (tip, *tip.messages, *tip.attachments, *notes):
             for column in inspect(row).mapper.column_attrs:
                 getattr(row, column.key)
+            if unreadable(row):  # sealed with a key this instance does not have
+                return "Unreadable"
         tip_indicators(tip_id)
-    except (SQLAlchemyError, ValueError) as error:
+    except (SQLAlchemyError, ValueError, Unreadable) as error:
         db.session.rollback()
         return type(error).__name__
     finally:

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from portal import create_app, redis_server
 from portal.extensions import db, limiter
+from portal.protection.keys import new_key_line
 from tests.chromium import CHROMIUM, FLAGS
 
 # With pytest-xdist each worker process ("gw0", "gw1", ...) runs a session of its own: its own
@@ -108,9 +109,15 @@ def make_env(backend: dict[str, str], **extra: str) -> dict[str, str]:
         "RATE_LIMIT_SUBMISSION": "1000 per minute",
         "RATE_LIMIT_FOLLOW_UP_LOGIN": "1000 per minute",
         "RATE_LIMIT_FOLLOW_UP_REPLY": "1000 per minute",
+        # One key for the test app and the workers and servers it starts (each with its own
+        # instance folder would otherwise make its own development key).
+        "WASPADA_DATA_KEYS": TEST_DATA_KEYS,
     }
     env.update(extra)
     return env
+
+
+TEST_DATA_KEYS = new_key_line("test1")
 
 
 class EnglishClient(FlaskClient):
@@ -127,7 +134,19 @@ def _build_app(backend: dict[str, str], instance: Path, **extra: str):
     app.test_client_class = EnglishClient
     with app.app_context():
         db.create_all()
+        make_site_keys(app)
     return app
+
+
+def make_site_keys(app) -> None:
+    """The site keys `flask db upgrade` makes (a schema from create_all has none)."""
+    from portal.config import current_settings
+    from portal.protection.site_keys import ensure_site_keys, forget_site_keys
+
+    with app.app_context():
+        with db.engine.begin() as connection:
+            ensure_site_keys(connection, current_settings(app).data_keys)
+        forget_site_keys()
 
 
 class _SharedApp:
@@ -166,7 +185,8 @@ def _empty_tables(app) -> None:
     with app.app_context():
         db.session.remove()
         for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
+            if table.name != "protection_keys":  # the site keys live as long as the schema
+                db.session.execute(table.delete())
         if db.engine.dialect.name == "postgresql":
             sequences = db.session.scalars(
                 text("SELECT sequence_name FROM information_schema.sequences")

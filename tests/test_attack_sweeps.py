@@ -487,7 +487,7 @@ def test_follow_up_replies_round_trip_and_are_escaped(app, client):
     assert_inert(page, *PAYLOADS)
     assert paragraphs(page.text)[: len(sent)] == sent
     with app.app_context():
-        assert db.session.scalars(db.select(Message.body).order_by(Message.id)).all() == sent
+        assert [m.body for m in db.session.scalars(db.select(Message).order_by(Message.id))] == sent
 
 
 REPORT_CHOICES = {
@@ -594,8 +594,8 @@ def test_where_sign_in_leads_next_is_always_a_staff_page(app, no_lockout):
     make_staff(app, "sweeper", "analyst")
     with app.app_context():
         secret = db.session.scalar(
-            db.select(StaffUser.totp_secret).where(StaffUser.username == "sweeper")
-        )
+            db.select(StaffUser).where(StaffUser.username == "sweeper")
+        ).totp_secret
     targets = [*PAYLOADS, "/staff/\r\nSet-Cookie: x=1", "/staff/\x00", "/staff//evil.example"]
     for n, target in enumerate(targets):
         web = app.test_client()
@@ -665,9 +665,9 @@ def test_staff_notes_and_replies_round_trip_and_are_escaped(app, client):
             if fits(body, 10_000) and clean_text(body, 10_000):  # else: "write something"
                 bodies.append(clean_text(body, 10_000))
     with app.app_context():
-        assert db.session.scalars(db.select(Note.body).order_by(Note.id)).all() == kept["notes"]
-        replies = db.select(Message.body).where(Message.author == "staff").order_by(Message.id)
-        assert db.session.scalars(replies).all() == kept["reply"]
+        assert [n.body for n in db.session.scalars(db.select(Note).order_by(Note.id))] == kept["notes"]
+        replies = db.select(Message).where(Message.author == "staff").order_by(Message.id)
+        assert [m.body for m in db.session.scalars(replies)] == kept["reply"]
     page = analyst.get("/staff/tips/1")
     assert_inert(page, *PAYLOADS)
     assert paragraphs(page.text, within='<ul class="notes">') == kept["notes"]

@@ -27,6 +27,7 @@ from portal.jobs.triage import triage_tip
 from portal.models import Attachment, Tip
 from portal.ops_cli import sample_tip_ids
 from portal.paths import migrations_folder
+from portal.protection.files import read_file
 from portal.storage import LocalStorage
 from tests.conftest import EnglishClient, make_env, own_redis_db, worker_suffix
 from tests.helpers import form_tokens, receipt_from, submit_report
@@ -111,9 +112,9 @@ def test_backup_check_names_a_missing_upload_by_attachment_id(stamped, client):
     ("damage", "problem"),
     [
         (lambda data: data[: len(data) // 2], "size"),
-        (lambda data: b"\0" * len(data), "not_an_image"),
+        (lambda data: b"\0" * len(data), "unreadable"),
     ],
-    ids=["truncated", "not-an-image"],
+    ids=["truncated", "garbled"],
 )
 def test_backup_check_finds_cut_short_or_garbled_uploads(stamped, client, damage, problem):
     attachment = report_with_photo(stamped, client)
@@ -129,16 +130,16 @@ def test_backup_check_finds_cut_short_or_garbled_uploads(stamped, client, damage
 def test_backup_check_names_a_tip_that_cannot_be_read_without_quoting_it(stamped, client):
     assert submit_report(client, "drugs", description=REPORT).status_code == 303
     with stamped.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("only SQLite stores JSON as unchecked text")
         tip_id = db.session.scalar(db.select(Tip.id))
+        # A sealed value that does not open (a restore with other keys, or altered bytes).
         db.session.execute(
-            text("UPDATE tips SET answers = '{broken' WHERE id = :id"), {"id": tip_id}
+            text("UPDATE tips SET answers_sealed = :junk WHERE id = :id"),
+            {"junk": b"\x01" + bytes(60), "id": tip_id},
         )
         db.session.commit()
     result = backup_check(stamped)
     assert result.exit_code == 1
-    assert f"tip {tip_id} could not be loaded (JSONDecodeError)" in result.output
+    assert f"tip {tip_id} could not be loaded (Unreadable)" in result.output
     assert "toko_backup_uji" not in result.output
 
 
@@ -262,7 +263,7 @@ def test_restored_backup_serves_the_same_tips_photos_and_threads(
     with source.app_context():
         tip_id = db.session.scalar(db.select(Tip.id))
         assert triage_tip(tip_id) == "done"
-        photo = upload_path(source, db.session.scalar(db.select(Attachment))).read_bytes()
+        photo = read_file(db.session.scalar(db.select(Attachment)))
         db.engine.dispose()
     make_staff(source, "restorer", "analyst")
 

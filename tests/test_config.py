@@ -10,6 +10,7 @@ PRODUCTION = {
     "SECRET_KEY": "Vx3-production-test-key_9qL2mZ7rT4wK8pN1sD6f",
     "DATABASE_URL": "postgresql://waspada@db/waspada",
     "REDIS_URL": "redis://cache:6379/0",
+    "WASPADA_DATA_KEYS": "k1:" + "A" * 43,
 }
 
 

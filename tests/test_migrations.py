@@ -7,7 +7,9 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select, text
 
 from portal.extensions import db
-from portal.models import Organisation, Referral, StaffUser
+from portal.models import Note, Organisation, Referral, StaffUser, Tip
+from portal.protection import words as search_words
+from portal.protection.site_keys import forget_site_keys
 
 
 @pytest.fixture
@@ -18,6 +20,7 @@ def unstamped(app):
     with app.app_context():
         db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
         db.session.commit()
+        forget_site_keys()  # the migration made site keys of its own
 
 
 def test_db_upgrade_yields_the_models_schema(unstamped):
@@ -130,5 +133,19 @@ def test_upgrading_puts_every_account_note_and_audit_line_under_a_coordinator(un
             )
         assert db.session.execute(text("SELECT holder_org_id FROM tips")).scalar() is None
         # SQLite rebuilds altered tables: nothing hanging off them may be lost on the way.
-        assert db.session.execute(text("SELECT body FROM messages")).scalar() == "m"
         assert db.session.execute(text("SELECT assignee_id FROM tips")).scalar() == 1
+        # 0013 sealed what was there, with the running application's keys: it reads as before,
+        # and the old plaintext columns are gone.
+        forget_site_keys()
+        db.session.expire_all()
+        tip = db.session.get(Tip, 1)
+        assert (tip.description, tip.link, tip.answers, tip.contact) == ("lama", "", {}, "")
+        assert [m.body for m in tip.messages] == ["m"]
+        assert db.session.scalar(select(Note)).body == "n"
+        assert db.session.scalar(select(StaffUser)).totp_secret == "JBSWY3DPEHPK3PXP"
+        columns = {c["name"] for c in db.inspect(db.engine).get_columns("tips")}
+        assert "description" not in columns and "description_sealed" in columns
+        sealed = db.session.execute(text("SELECT description_sealed FROM tips")).scalar()
+        assert b"lama" not in bytes(sealed)
+        # … and the word index has it.
+        assert db.session.scalar(search_words.tips_with_all(search_words.hashes("lama"))) == 1

@@ -80,6 +80,7 @@ def test_production_refuses_to_start_without_every_catalog(tmp_path, monkeypatch
         "SECRET_KEY": "production-secret-key-for-the-catalog-test-0123",
         "DATABASE_URL": "postgresql://waspada@127.0.0.1:5432/waspada",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "WASPADA_DATA_KEYS": "k1:" + "A" * 43,
     }
     with pytest.raises(ConfigError, match=r"tl \(no .*fil/LC_MESSAGES/messages.mo\)"):
         create_app(environ, instance_path=tmp_path / "instance")

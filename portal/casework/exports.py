@@ -25,6 +25,8 @@ from portal.extensions import db
 from portal.models import Indicator, Tip, TipAccess, TipIndicator, utcnow
 from portal.models.organisations import NO_ONWARD
 from portal.models.staff import StaffUser
+from portal.protection.identifiers import open_value
+from portal.protection.sealed import open_tip_text, tip_text_columns
 from portal.triage.indicators import PAYMENT_KINDS
 
 BATCH_SIZE = 500
@@ -63,9 +65,7 @@ _TIP_COLUMNS = (
     Tip.in_danger,
     Tip.assignee_id,
     Tip.cluster_id,
-    Tip.description,
-    Tip.link,
-    Tip.answers,
+    *tip_text_columns(Tip),
     Tip.score_reasons,
 )
 # A spreadsheet runs a cell starting with these as a formula (OWASP "CSV injection").
@@ -199,20 +199,21 @@ def _tip_batches(
 def _indicators_of(tip_ids: list[int]) -> dict[int, list[str]]:
     """'kind:value' of each tip's indicators, raw (not defanged: this is for machines)."""
     rows = db.session.execute(
-        select(TipIndicator.tip_id, Indicator.kind, Indicator.value)
+        select(TipIndicator.tip_id, Indicator.kind, Indicator.value_index, Indicator.value_sealed)
         .join(Indicator, Indicator.id == TipIndicator.indicator_id)
         .where(TipIndicator.tip_id.in_(tip_ids))
         .order_by(TipIndicator.tip_id, Indicator.id)
     )
     found: dict[int, list[str]] = {}
-    for tip_id, kind, value in rows:
-        found.setdefault(tip_id, []).append(f"{kind}:{value}")
+    for tip_id, kind, index, sealed in rows:
+        found.setdefault(tip_id, []).append(f"{kind}:{open_value(index, sealed)}")
     return found
 
 
 def _csv_cells(
     row: Any, assignee: str, indicators: list[str], *, with_cluster: bool = True
 ) -> list[str]:
+    description, link, answers = open_tip_text(row)
     return [
         str(row.id),
         _iso_utc(row.created_at),
@@ -226,9 +227,9 @@ def _csv_cells(
         _flag(row.in_danger),
         assignee,
         "" if row.cluster_id is None or not with_cluster else str(row.cluster_id),
-        row.description or "",
-        row.link or "",
-        json.dumps(row.answers or {}, ensure_ascii=False, sort_keys=True),
+        description,
+        link,
+        json.dumps(answers, ensure_ascii=False, sort_keys=True),
         ";".join(indicators),
         ";".join(reason["rule_id"] for reason in row.score_reasons or []),
     ]
@@ -357,7 +358,8 @@ def _indicator_batches(
             select(
                 Indicator.id,
                 Indicator.kind,
-                Indicator.value,
+                Indicator.value_index,
+                Indicator.value_sealed,
                 first_seen,
                 tips.c.category,
                 func.count(),
@@ -368,15 +370,16 @@ def _indicator_batches(
             .group_by(
                 Indicator.id,
                 Indicator.kind,
-                Indicator.value,
+                Indicator.value_index,
+                Indicator.value_sealed,
                 first_seen,
                 tips.c.category,
             )
             .order_by(Indicator.id, tips.c.category)
         )
         batch: dict[int, tuple[str, str, datetime, dict[str, int]]] = {}
-        for indicator_id, kind, value, seen, category, mentions in rows:
-            entry = batch.setdefault(indicator_id, (kind, value, seen, {}))
+        for indicator_id, kind, index, sealed, seen, category, mentions in rows:
+            entry = batch.setdefault(indicator_id, (kind, open_value(index, sealed), seen, {}))
             entry[3][category] = mentions
         yield list(batch.values())
         if len(ids) < batch_size:

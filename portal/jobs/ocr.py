@@ -30,7 +30,7 @@ from portal import ocr
 from portal.extensions import db
 from portal.jobs.queue import enqueue_triage_after_commit, get_queue, get_redis, job_options
 from portal.models import Attachment, Tip, TriageState
-from portal.storage import current_storage
+from portal.protection.files import read_file
 
 log = logging.getLogger(__name__)
 
@@ -185,11 +185,10 @@ def read_tip_images(tip_id: int) -> int:
     tip = db.session.get(Tip, tip_id)
     if tip is None:
         return 0
-    storage = current_storage()
     found = 0
     for attachment in _unread(tip_id):
         try:
-            data = storage.path(attachment.storage_key).read_bytes()
+            data = read_file(attachment)
             text = ocr.read_text(data, [tip.lang])
         except ocr.OcrUnavailable:
             db.session.rollback()
@@ -212,6 +211,6 @@ def read_tip_images(tip_id: int) -> int:
 def _unread(tip_id: int) -> Sequence[Attachment]:
     return db.session.scalars(
         select(Attachment)
-        .where(Attachment.tip_id == tip_id, Attachment.ocr_text.is_(None))
+        .where(Attachment.tip_id == tip_id, Attachment.ocr_sealed.is_(None))
         .order_by(Attachment.id)
     ).all()

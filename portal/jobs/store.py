@@ -10,11 +10,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select, text, tuple_, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from portal.models import Indicator, Tip, TipAccess, TipIndicator, utcnow
+from portal.protection.identifiers import index_of, open_value, seal_value, tail_of
 from portal.triage.linking import is_linkable
 
 # Serialises cluster merges across workers on PostgreSQL (SQLite serialises writes anyway).
@@ -22,15 +23,18 @@ _LINK_LOCK = 0x5741_5350  # "WASP"
 VALUE_MAX = 500
 
 
+# Indicators are stored and found by their blind index (portal.protection.identifiers): the
+# database never compares, or holds, a value in clear.
 _PG_NEW_INDICATORS = text(
-    "INSERT INTO indicators (kind, value, first_seen_at)"
-    " SELECT kind, value, :now FROM unnest(CAST(:kinds AS text[]), CAST(:values AS text[]))"
-    " AS new(kind, value) ON CONFLICT (kind, value) DO NOTHING"
+    "INSERT INTO indicators (kind, value_index, value_sealed, tail_index, first_seen_at)"
+    " SELECT kind, value_index, value_sealed, tail_index, :now FROM unnest("
+    "CAST(:kinds AS text[]), CAST(:indexes AS bytea[]), CAST(:sealed AS bytea[]),"
+    " CAST(:tails AS bytea[])) AS new(kind, value_index, value_sealed, tail_index)"
+    " ON CONFLICT (value_index) DO NOTHING"
 )
 _PG_INDICATOR_IDS = text(
-    "SELECT i.kind, i.value, i.id FROM indicators AS i"
-    " JOIN unnest(CAST(:kinds AS text[]), CAST(:values AS text[])) AS wanted(kind, value)"
-    " ON i.kind = wanted.kind AND i.value = wanted.value"
+    "SELECT i.value_index, i.id FROM indicators AS i"
+    " WHERE i.value_index = ANY(CAST(:indexes AS bytea[]))"
 )
 _PG_NEW_EDGES = text(
     "INSERT INTO tip_indicators (tip_id, indicator_id)"
@@ -72,22 +76,41 @@ def save_indicators_many(
     if not pairs:
         return {tip_id: {} for tip_id in per_tip}
     now = utcnow()
-    kinds, values = [k for k, _ in pairs], [v for _, v in pairs]
+    indexes = {pair: index_of(*pair) for pair in pairs}
+    new = [
+        {
+            "kind": kind,
+            "value_index": indexes[kind, value],
+            "value_sealed": seal_value(indexes[kind, value], value),
+            "tail_index": tail_of(kind, value),
+            "first_seen_at": now,
+        }
+        for kind, value in pairs
+    ]
+    wanted = list(indexes.values())
     if _postgresql():
         # Arrays, one statement each: the same SQL every time, whatever the batch's size.
-        db.session.execute(_PG_NEW_INDICATORS, {"kinds": kinds, "values": values, "now": now})
-        rows = db.session.execute(_PG_INDICATOR_IDS, {"kinds": kinds, "values": values})
+        db.session.execute(
+            _PG_NEW_INDICATORS,
+            {
+                "kinds": [row["kind"] for row in new],
+                "indexes": wanted,
+                "sealed": [row["value_sealed"] for row in new],
+                "tails": [row["tail_index"] for row in new],
+                "now": now,
+            },
+        )
+        rows = db.session.execute(_PG_INDICATOR_IDS, {"indexes": wanted})
     else:
         db.session.execute(
-            _insert(Indicator).on_conflict_do_nothing(index_elements=["kind", "value"]),  # type: ignore[attr-defined]
-            [{"kind": k, "value": v, "first_seen_at": now} for k, v in pairs],
+            _insert(Indicator).on_conflict_do_nothing(index_elements=["value_index"]),  # type: ignore[attr-defined]
+            new,
         )
         rows = db.session.execute(
-            select(Indicator.kind, Indicator.value, Indicator.id).where(
-                tuple_(Indicator.kind, Indicator.value).in_(pairs)
-            )
+            select(Indicator.value_index, Indicator.id).where(Indicator.value_index.in_(wanted))
         )
-    ids = {(kind, value): id_ for kind, value, id_ in rows}
+    by_index = {bytes(index): id_ for index, id_ in rows}
+    ids = {pair: by_index[index] for pair, index in indexes.items()}
     edges = [(tip_id, ids[pair]) for tip_id, tip_pairs in per_tip.items() for pair in tip_pairs]
     if _postgresql():
         db.session.execute(
@@ -178,7 +201,7 @@ def related_tips(tip_id: int, limit: int = 50, visible_to: int | None = None) ->
     mine = TipIndicator.__table__.alias("mine")
     theirs = TipIndicator.__table__.alias("theirs")
     query = (
-        select(theirs.c.tip_id, Indicator.kind, Indicator.value)
+        select(theirs.c.tip_id, Indicator.kind, Indicator.value_index, Indicator.value_sealed)
         .join(mine, mine.c.indicator_id == theirs.c.indicator_id)
         .join(Indicator, Indicator.id == mine.c.indicator_id)
         .where(mine.c.tip_id == tip_id, theirs.c.tip_id != tip_id)
@@ -188,8 +211,8 @@ def related_tips(tip_id: int, limit: int = 50, visible_to: int | None = None) ->
         query = query.where(theirs.c.tip_id.in_(_seen_by(visible_to)))
     rows = db.session.execute(query)
     shared: dict[int, list[tuple[str, str]]] = {}
-    for other, kind, value in rows:
-        shared.setdefault(other, []).append((kind, value))
+    for other, kind, index, sealed in rows:
+        shared.setdefault(other, []).append((kind, open_value(index, sealed)))
     ranked = sorted(shared.items(), key=lambda item: (-len(item[1]), item[0]))[:limit]
     return [RelatedTip(other, tuple(pairs)) for other, pairs in ranked]
 
@@ -211,9 +234,9 @@ def _seen_by(org_id: int) -> Select[Any]:
 def tip_indicators(tip_id: int) -> list[tuple[str, str]]:
     """The (kind, value) pairs found in a tip, in the order they were stored."""
     rows = db.session.execute(
-        select(Indicator.kind, Indicator.value)
+        select(Indicator.kind, Indicator.value_index, Indicator.value_sealed)
         .join(TipIndicator, TipIndicator.indicator_id == Indicator.id)
         .where(TipIndicator.tip_id == tip_id)
         .order_by(Indicator.id)
     )
-    return [(kind, value) for kind, value in rows]
+    return [(kind, open_value(index, sealed)) for kind, index, sealed in rows]

@@ -49,6 +49,7 @@ from portal.models import (
     utcnow,
 )
 from portal.organisations import referrals
+from portal.protection.sealed import open_field, tip_aead
 from portal.triage.indicators import extract, payment_countries
 from portal.triage.routing import Route, suggest_routes
 from portal.triage.scoring import phone_region, score
@@ -89,12 +90,32 @@ _COLUMNS = (
     Tip.category,
     Tip.lang,
     Tip.country,
-    Tip.description,
-    Tip.link,
-    Tip.answers,
+    Tip.data_key_id,
+    Tip.data_key,
+    Tip.seal_ref,
+    Tip.description_sealed,
+    Tip.link_sealed,
+    Tip.answers_sealed,
     Tip.in_danger,
     Tip.cluster_id,
 )
+
+
+def _view(row: Sequence[Any]) -> TipView:
+    """What the pipeline reads of a tip, opened with its data key (Unreadable if it does not
+    open: the tip's triage fails by that kind, and its text is never in the error)."""
+    tip_id, category, lang, country, key_id, wrapped, ref, description, link, answers = row[:10]
+    aead = tip_aead(key_id, wrapped, ref, tip_id)
+    return TipView(
+        tip_id,
+        category,
+        lang,
+        country,
+        open_field(aead, "tips", "description_sealed", ref, description) or "",
+        open_field(aead, "tips", "link_sealed", ref, link) or "",
+        open_field(aead, "tips", "answers_sealed", ref, answers, kind="json") or {},
+        *row[10:],
+    )
 # What a batch compares its results with (a tip whose results did not move keeps its row),
 # and the rules that gave them.
 _STATE = (
@@ -151,7 +172,7 @@ def _read_photos_later(tip_ids: list[int]) -> None:
         .where(Tip.id.in_(tip_ids))
         .where(
             select(Attachment.id)
-            .where(Attachment.tip_id == Tip.id, Attachment.ocr_text.is_(None))
+            .where(Attachment.tip_id == Tip.id, Attachment.ocr_sealed.is_(None))
             .exists()
         )
     ).all()
@@ -244,7 +265,8 @@ def _take_write_lock(tip_id: int) -> None:
 
 
 def _select_rows() -> Select[Any]:
-    return select(*_COLUMNS, *_STATE).outerjoin(TriageMark, TriageMark.tip_id == Tip.id)
+    columns: tuple[Any, ...] = (*_COLUMNS, *_STATE)
+    return select(*columns).outerjoin(TriageMark, TriageMark.tip_id == Tip.id)
 
 
 def _read(query: Select[Any], *, skip_locked: bool = False) -> list[_Row]:
@@ -255,7 +277,7 @@ def _read(query: Select[Any], *, skip_locked: bool = False) -> list[_Row]:
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Tip, skip_locked=skip_locked)
     width = len(_COLUMNS)
-    rows = [_Row(TipView(*row[:width]), *row[width:]) for row in db.session.execute(query)]
+    rows = [_Row(_view(row[:width]), *row[width:]) for row in db.session.execute(query)]
     read = _machine_texts([row.view.id for row in rows])
     for row in rows:
         if row.view.id in read:
@@ -269,12 +291,23 @@ def _machine_texts(tip_ids: list[int]) -> dict[int, str]:
         return {}
     found: dict[int, list[str]] = {}
     query = (
-        select(Attachment.tip_id, Attachment.ocr_text)
-        .where(Attachment.tip_id.in_(tip_ids), Attachment.ocr_text != "")
+        select(
+            Attachment.tip_id,
+            Attachment.seal_ref,
+            Attachment.ocr_sealed,
+            Tip.data_key_id,
+            Tip.data_key,
+            Tip.seal_ref,
+        )
+        .join(Tip, Tip.id == Attachment.tip_id)
+        .where(Attachment.tip_id.in_(tip_ids), Attachment.ocr_sealed.is_not(None))
         .order_by(Attachment.id)
     )
-    for tip_id, read in db.session.execute(query):
-        found.setdefault(tip_id, []).append(read or "")
+    for tip_id, ref, sealed, key_id, wrapped, tip_ref in db.session.execute(query):
+        aead = tip_aead(key_id, wrapped, tip_ref, tip_id)
+        read = open_field(aead, "attachments", "ocr_sealed", ref, sealed)
+        if read:
+            found.setdefault(tip_id, []).append(read)
     return {tip_id: "\n".join(texts) for tip_id, texts in found.items()}
 
 
@@ -557,8 +590,17 @@ def _drop_jobs(tip_ids: list[int]) -> None:
 def view_of(tip: Tip) -> TipView:
     """The pipeline's view of an ORM tip."""
     machine = "\n".join(item.ocr_text for item in tip.attachments if item.ocr_text)
-    return replace(
-        TipView(*(getattr(tip, column.key) for column in _COLUMNS)), machine_text=machine
+    return TipView(
+        tip.id,
+        tip.category,
+        tip.lang,
+        tip.country,
+        tip.description,
+        tip.link,
+        tip.answers,
+        tip.in_danger,
+        tip.cluster_id,
+        machine_text=machine,
     )
 
 

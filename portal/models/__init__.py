@@ -17,6 +17,7 @@ from portal.models.organisations import (
     TipAccess,
     Tlp,
 )
+from portal.models.protection import ProtectionKey, TipWord
 from portal.models.registry import LicensedRecruiter, RecruiterList
 from portal.models.sessions import ServerSession
 from portal.models.staff import ROLE_ORDER, AuditEvent, Role, StaffUser
@@ -60,6 +61,7 @@ __all__ = [
     "RequestState",
     "TipAccess",
     "Tlp",
+    "ProtectionKey",
     "PublicWarning",
     "RecruiterList",
     "Role",
@@ -68,6 +70,7 @@ __all__ = [
     "SupportService",
     "Tip",
     "TipIndicator",
+    "TipWord",
     "TipStatus",
     "TriageMark",
     "TriageRun",
@@ -77,3 +80,6 @@ __all__ = [
     "row_id",
     "utcnow",
 ]
+
+# The blind word index follows every sealed write (registers its session hook).
+import portal.protection.words  # noqa: E402, F401

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     text,
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import Model
 from portal.models.common import utcnow
+from portal.protection.sealed import Sealed
 
 
 class OrgKind(enum.StrEnum):
@@ -218,7 +220,9 @@ class RelayRequest(Model):
     requested_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL")
     )
-    body: Mapped[str] = mapped_column(Text)
+    body_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    body = Sealed("body_sealed")  # sealed with the tip's data key (portal.protection)
+    seal_ref: Mapped[bytes | None] = mapped_column(LargeBinary(16))
     state: Mapped[str] = mapped_column(String(10), default=RequestState.PENDING)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(

@@ -6,11 +6,22 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, event
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import Model
 from portal.models.common import utcnow
+from portal.protection.sealed import Sealed, key_of
 
 
 class Role(enum.StrEnum):
@@ -36,7 +47,10 @@ class StaffUser(Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     language: Mapped[str] = mapped_column(String(8), default="en")
     password_hash: Mapped[str | None] = mapped_column(String(200))
-    totp_secret: Mapped[str] = mapped_column(String(64))
+    # Sealed with the site's TOTP key (portal.protection), bound to this row's reference.
+    totp_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_secret = Sealed("totp_sealed")
+    seal_ref: Mapped[bytes | None] = mapped_column(LargeBinary(16))
     # The last TOTP time step accepted: a code is never accepted twice.
     totp_last_counter: Mapped[int] = mapped_column(Integer, default=0)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
@@ -79,3 +93,10 @@ class AuditEvent(Model):
 @event.listens_for(AuditEvent, "before_delete")
 def _audit_is_append_only(mapper: object, connection: object, target: AuditEvent) -> None:
     raise PermissionError("the audit log is append-only")
+
+
+@key_of("staff_users")
+def _totp_key(user: StaffUser) -> Any:
+    from portal.protection.site_keys import site_aead
+
+    return site_aead("totp")

@@ -7,29 +7,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    DDL,
     JSON,
     Boolean,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
-    UniqueConstraint,
-    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import Model, db
 from portal.models.common import utcnow
-
-# Trigram indexes need the extension; migrations create it too (PostgreSQL only).
-event.listen(
-    db.metadata,
-    "before_create",
-    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
-)
+from portal.protection.sealed import Sealed, aead_of_tip, key_of
 
 
 class TipStatus(enum.StrEnum):
@@ -77,10 +69,21 @@ class Tip(Model):
     category: Mapped[str] = mapped_column(String(20), index=True)
     lang: Mapped[str] = mapped_column(String(8))
     country: Mapped[str | None] = mapped_column(String(2), index=True)
-    description: Mapped[str] = mapped_column(Text, default="")
-    link: Mapped[str] = mapped_column(Text, default="")
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    contact: Mapped[str] = mapped_column(Text, default="")
+    # What the reporter wrote, sealed with the tip's own data key (portal.protection): the
+    # attributes read and take plaintext, the *_sealed columns hold only ciphertext.
+    description_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    link_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    answers_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    description = Sealed("description_sealed")
+    link = Sealed("link_sealed")
+    answers = Sealed("answers_sealed", kind="json")
+    contact = Sealed("contact_sealed")
+    # The tip's data key, wrapped by the key-encryption key `data_key_id`; the random
+    # reference every ciphertext of the row is bound to.
+    data_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    data_key_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    seal_ref: Mapped[bytes | None] = mapped_column(LargeBinary(16))
     in_danger: Mapped[bool] = mapped_column(Boolean, default=False)
     # argon2id(receipt code) with a site-wide salt: findable, but never reversible.
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -135,19 +138,6 @@ class Tip(Model):
 
     __table_args__ = (
         Index("ix_tips_queue", "queue_rank", "created_at", "id"),
-        # Staff text search (ILIKE '%…%') on PostgreSQL: trigram indexes.
-        Index(
-            "ix_tips_description_trgm",
-            "description",
-            postgresql_using="gin",
-            postgresql_ops={"description": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
-        Index(
-            "ix_tips_link_trgm",
-            "link",
-            postgresql_using="gin",
-            postgresql_ops={"link": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
     )
 
     def set_triage_state(self, state: TriageState, error: str = "") -> None:
@@ -169,7 +159,9 @@ class Message(Model):
     staff_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL")
     )
-    body: Mapped[str] = mapped_column(Text)
+    body_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    body = Sealed("body_sealed")
+    seal_ref: Mapped[bytes | None] = mapped_column(LargeBinary(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # A question relayed for another organisation, and the reporter's answers to it: that
     # organisation reads these even when the thread was not shared with it.
@@ -198,30 +190,35 @@ class Attachment(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # The text Tesseract read in the picture (portal.jobs.ocr): None until it is read, "" when
     # it holds none. Machine-read: staff see it marked so; triage reads it like typed text.
-    ocr_text: Mapped[str | None] = mapped_column(Text)
+    ocr_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    ocr_text = Sealed("ocr_sealed", nullable=True)
+    # The file is sealed too (portal.protection.files), bound to this reference.
+    seal_ref: Mapped[bytes | None] = mapped_column(LargeBinary(16))
 
     tip: Mapped[Tip] = relationship(back_populates="attachments")
 
 
 class Indicator(Model):
-    """An identifier found in tips (a phone in E.164, a domain, a handle), stored once."""
+    """An identifier found in tips (a phone in E.164, a domain, a handle), stored once.
+
+    Its value is sealed with the site's identifier key; tips are linked and found through
+    `value_index`, a keyed hash of kind and value (portal.protection.identifiers), and a
+    payment account's number alone through `tail_index`."""
 
     __tablename__ = "indicators"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
-    value: Mapped[str] = mapped_column(String(500))
+    value_index: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)
+    value_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    tail_index: Mapped[bytes | None] = mapped_column(LargeBinary(16), index=True)
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    __table_args__ = (
-        UniqueConstraint("kind", "value", name="uq_indicators_kind_value"),
-        Index(
-            "ix_indicators_value_trgm",
-            "value",
-            postgresql_using="gin",
-            postgresql_ops={"value": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
-    )
+    @property
+    def value(self) -> str:
+        from portal.protection.identifiers import open_value
+
+        return open_value(self.value_index, self.value_sealed)
 
 
 class TipIndicator(Model):
@@ -249,7 +246,9 @@ class Note(Model):
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE")
     )
-    body: Mapped[str] = mapped_column(Text)
+    body_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    body = Sealed("body_sealed")
+    seal_ref: Mapped[bytes | None] = mapped_column(LargeBinary(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -290,3 +289,20 @@ class TriageMark(Model):
     scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     times_scored: Mapped[int] = mapped_column(Integer, default=1)
     rerun_id: Mapped[int | None] = mapped_column(Integer)
+
+
+@key_of("tips")
+def _tip_key(tip: Tip) -> Any:
+    return aead_of_tip(tip)
+
+
+@key_of("messages")
+@key_of("attachments")
+@key_of("notes")
+@key_of("relay_requests")
+def _key_of_its_tip(row: Any) -> Any:
+    """Messages, photos, notes and relayed questions use their tip's data key."""
+    tip = row.__dict__.get("tip") or db.session.get(Tip, row.tip_id)
+    if tip is None:
+        raise LookupError(f"{row.__tablename__}: no tip to seal with")
+    return aead_of_tip(tip)

@@ -31,6 +31,7 @@ from portal.models import (
 )
 from portal.organisations.access import TLP_ORDER, Grant, grant_for, strictest
 from portal.organisations.services import ensure_coordinator
+from portal.protection.identifiers import open_value
 from portal.sanitize import TEXT_MAX, clean_text
 from portal.triage.linking import is_linkable
 
@@ -374,17 +375,25 @@ def hidden_related(tip_id: int, org_id: int) -> list[HiddenShare]:
     seen = select(TipAccess.tip_id).where(TipAccess.org_id == org_id)
     rows = db.session.execute(
         select(
-            Indicator.id, Indicator.kind, Indicator.value, func.count(theirs.c.tip_id.distinct())
+            Indicator.id,
+            Indicator.kind,
+            Indicator.value_index,
+            Indicator.value_sealed,
+            func.count(theirs.c.tip_id.distinct()),
         )
         .join(mine, mine.c.indicator_id == Indicator.id)
         .join(theirs, theirs.c.indicator_id == Indicator.id)
         .where(mine.c.tip_id == tip_id, theirs.c.tip_id != tip_id, theirs.c.tip_id.not_in(seen))
-        .group_by(Indicator.id, Indicator.kind, Indicator.value)
+        .group_by(Indicator.id, Indicator.kind, Indicator.value_index, Indicator.value_sealed)
         .order_by(Indicator.id)
     )
+    shares = [
+        HiddenShare(indicator_id, kind, open_value(index, sealed), count)
+        for indicator_id, kind, index, sealed, count in rows
+    ]
     # Identifiers too common to link tips (facebook.com, t.me…) say nothing and would offer
     # every tip that names them.
-    return [HiddenShare(*row) for row in rows if is_linkable(row[1], row[2])]
+    return [share for share in shares if is_linkable(share.kind, share.value)]
 
 
 def request_access(tip: Tip, user: StaffUser, indicator_id: int, reason: str) -> AccessRequest:

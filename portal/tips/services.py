@@ -13,6 +13,8 @@ from portal.extensions import db
 from portal.jobs.queue import enqueue_triage_after_commit
 from portal.models import Attachment, Author, Message, Tip, utcnow
 from portal.organisations.referrals import relay_for_reply
+from portal.protection.files import seal_file
+from portal.protection.sealed import aead_of_tip, new_ref
 from portal.storage import current_storage
 from portal.tips import receipts
 from portal.tips.images import CleanImage
@@ -62,8 +64,8 @@ def submit_tip(new: NewTip, form_token: str) -> Receipt:
         has_attachments=bool(new.images),
         submission_key=key,
     )
-    stored = _store_images(new.images)
-    tip.attachments = [_attachment(key_, image) for key_, image in stored]
+    stored = _store_images(tip, new.images)
+    tip.attachments = [_attachment(key_, image, ref) for key_, image, ref in stored]
     db.session.add(tip)
     try:
         db.session.flush()
@@ -74,14 +76,14 @@ def submit_tip(new: NewTip, form_token: str) -> Receipt:
     except IntegrityError:
         # The same form arrived twice at once; the other request stored it.
         db.session.rollback()
-        _delete_files(key_ for key_, _ in stored)
+        _delete_files(key_ for key_, _, _ in stored)
         existing = _tip_id_for_submission(key)
         if existing is None:
             raise
         return Receipt(existing, code, duplicate=True)
     except BaseException:
         db.session.rollback()
-        _delete_files(key_ for key_, _ in stored)
+        _delete_files(key_ for key_, _, _ in stored)
         raise
     enqueue_triage_after_commit([tip_id])
     return Receipt(tip_id, code, duplicate=False)
@@ -100,10 +102,10 @@ def add_reporter_message(tip_id: int, body: str, images: Sequence[CleanImage] = 
     tip = db.get_or_404(Tip, tip_id)
     # An answer to a question relayed for another organisation goes to that one too.
     message = Message(tip=tip, author=Author.REPORTER, body=body, relay_id=relay_for_reply(tip.id))
-    stored = _store_images(images)
+    stored = _store_images(tip, images)
     db.session.add(message)
-    for key_, image in stored:
-        attachment = _attachment(key_, image)
+    for key_, image, ref in stored:
+        attachment = _attachment(key_, image, ref)
         attachment.tip = tip
         db.session.add(attachment)
     tip.updated_at = utcnow()
@@ -112,12 +114,12 @@ def add_reporter_message(tip_id: int, body: str, images: Sequence[CleanImage] = 
     try:
         db.session.flush()
         for attachment in tip.attachments:
-            if attachment.message_id is None and attachment.storage_key in dict(stored):
+            if attachment.message_id is None and attachment.storage_key in {k for k, _, _ in stored}:
                 attachment.message_id = message.id
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        _delete_files(key_ for key_, _ in stored)
+        _delete_files(key_ for key_, _, _ in stored)
         raise
     return message
 
@@ -126,20 +128,26 @@ def _tip_id_for_submission(key: str) -> int | None:
     return db.session.scalar(db.select(Tip.id).where(Tip.submission_key == key))
 
 
-def _store_images(images: Sequence[CleanImage]) -> list[tuple[str, CleanImage]]:
+def _store_images(tip: Tip, images: Sequence[CleanImage]) -> list[tuple[str, CleanImage, bytes]]:
+    """Each image sealed with the tip's data key, bound to its attachment's new reference."""
     store = current_storage()
-    stored: list[tuple[str, CleanImage]] = []
+    stored: list[tuple[str, CleanImage, bytes]] = []
+    if not images:
+        return stored
+    aead = aead_of_tip(tip)
     try:
         for image in images:
-            stored.append((store.put(image.data, image.extension), image))
+            ref = new_ref()
+            stored.append((store.put(seal_file(aead, ref, image.data), image.extension), image, ref))
     except BaseException:
-        _delete_files(key_ for key_, _ in stored)
+        _delete_files(key_ for key_, _, _ in stored)
         raise
     return stored
 
 
-def _attachment(storage_key: str, image: CleanImage) -> Attachment:
+def _attachment(storage_key: str, image: CleanImage, ref: bytes) -> Attachment:
     return Attachment(
+        seal_ref=ref,
         storage_key=storage_key,
         media_type=image.media_type,
         width=image.width,

@@ -81,8 +81,8 @@ def staff_sign_in(
     make_staff(app, username, role, language=lang, org=org)
     with app.app_context():
         secret = db.session.scalar(
-            db.select(StaffUser.totp_secret).where(StaffUser.username == username)
-        )
+            db.select(StaffUser).where(StaffUser.username == username)
+        ).totp_secret
     page.goto(f"{live_server}/staff/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)

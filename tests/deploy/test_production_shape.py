@@ -16,6 +16,7 @@ import redis as redis_lib
 from rq import Queue, Worker
 from sqlalchemy import create_engine, text
 
+from portal.protection.keys import new_key_line
 from tests.deploy.conftest import CANARY, Browser, tokens
 from tests.deploy.conftest import report as send_report
 from tests.helpers import free_port, stop_process_groups, wait_for
@@ -55,6 +56,7 @@ def test_two_web_processes_and_two_workers_on_one_database_and_redis(services, t
         "WASPADA_ENV": "production",
         "SECRET_KEY": "deploy-test-secret-key-0123456789-abcdefghij",
         "RECEIPT_SALT": "deploy-test-receipt-salt",
+        "WASPADA_DATA_KEYS": new_key_line("deploy1"),
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "PROXY_FIX_X_FOR": "1",

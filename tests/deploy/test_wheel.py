@@ -66,10 +66,25 @@ def _package(venv_dir: Path) -> Path:
     return found
 
 
-def _environment(services: tuple[str, str], run_dir: Path) -> dict[str, str]:
+def _environment(
+    services: tuple[str, str], run_dir: Path, venv_dir: Path | None = None
+) -> dict[str, str]:
+    """The production settings of the README; with `venv_dir`, also the data-key file, made
+    as the README says (`python -m portal.protection new-key`)."""
     database_url, redis_url = services
     keep = ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR")
+    keys = {}
+    if venv_dir is not None:
+        made = subprocess.run(
+            [str(venv_dir / "bin" / "python"), "-m", "portal.protection", "new-key"],
+            cwd=run_dir, capture_output=True, text=True, check=True,
+        )
+        key_file = run_dir / "data_keys"
+        key_file.write_text(made.stdout)
+        key_file.chmod(0o600)
+        keys["WASPADA_DATA_KEYS_FILE"] = str(key_file)
     return {
+        **keys,
         **{k: v for k, v in os.environ.items() if k in keep},
         "WASPADA_ENV": "production",
         "SECRET_KEY": "wheel-test-secret-key-0123456789-abcdefghij",
@@ -105,7 +120,7 @@ def test_installed_wheel_serves_every_language_outside_the_checkout(
 ):
     run_dir = tmp_path / "srv"  # the working directory: nothing of the checkout in it
     run_dir.mkdir()
-    env = _environment(services, run_dir)
+    env = _environment(services, run_dir, installed)
     flask = [str(installed / "bin" / "flask"), "--app", "portal"]
     migrated = subprocess.run(
         [*flask, "db", "upgrade"], cwd=run_dir, env=env, capture_output=True, text=True
@@ -132,6 +147,12 @@ def test_installed_wheel_serves_every_language_outside_the_checkout(
         status, receipt = send_report(phone, web, "Dijual sabu lewat t.me/contoh_wheel", "id")
         assert status == 303
         assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", receipt or "")
+        # The report is sealed with the key file's key, and every sealed value opens with it.
+        checked = subprocess.run(
+            [*flask, "keys", "check"], cwd=run_dir, env=env, capture_output=True, text=True
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert "tips: 1 checked, 0 unreadable" in checked.stdout
         _check_page_sizes(web)
     finally:
         stop_process_groups([process])
@@ -144,7 +165,8 @@ def test_production_refuses_to_start_without_a_catalog(installed, services, tmp_
     hidden = catalog.with_suffix(".hidden")
     catalog.rename(hidden)
     try:
-        process = _start_gunicorn(installed, _environment(services, run_dir), run_dir, free_port())
+        env = _environment(services, run_dir, installed)
+        process = _start_gunicorn(installed, env, run_dir, free_port())
         try:
             status = process.wait(timeout=60)
         finally:
@@ -196,3 +218,18 @@ def _check_page_sizes(web: str) -> None:
                     largest[encodings] = (size, path)
                 assert size <= BUDGET, f"{path} is {size} bytes with {encodings!r}"
     print("largest public page on the wire:", largest)
+
+
+def test_production_refuses_to_start_without_data_keys(installed, services, tmp_path):
+    run_dir = tmp_path / "srv"
+    run_dir.mkdir()
+    process = _start_gunicorn(installed, _environment(services, run_dir), run_dir, free_port())
+    try:
+        status = process.wait(timeout=60)
+    finally:
+        stop_process_groups([process])
+    log = next(run_dir.glob("gunicorn-*.log")).read_text()
+    assert status != 0
+    refusals = [line for line in log.splitlines() if line.startswith("waspada: refusing")]
+    assert refusals and "WASPADA_DATA_KEYS_FILE" in refusals[0], log
+    assert "Traceback" not in log

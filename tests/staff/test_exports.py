@@ -125,9 +125,10 @@ def test_csv_export_honours_the_filters(app, client):
 def test_csv_never_contains_receipt_hash_submission_key_or_reporter_contact(app, client):
     make_tips(app, client)
     with app.app_context():
-        secrets = db.session.execute(
-            db.select(Tip.receipt_hash, Tip.submission_key, Tip.contact)
-        ).all()
+        secrets = [
+            (tip.receipt_hash, tip.submission_key, tip.contact)
+            for tip in db.session.scalars(db.select(Tip))
+        ]
     assert any(contact == REPORTER_CONTACT for *_, contact in secrets)
     supervisor = staff_client(app, "supervisor")
     body = supervisor.get("/staff/exports/tips.csv?status=").get_data(as_text=True)

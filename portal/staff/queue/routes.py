@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -21,15 +23,18 @@ from portal.models import Attachment, Category, Note, Tip, TipStatus
 from portal.models.staff import AuditEvent, StaffUser
 from portal.organisations import referrals
 from portal.organisations.access import Grant, grant_for, scope_of
+from portal.protection.files import read_file
+from portal.protection.keys import Unreadable
+from portal.protection.sealed import unreadable
 from portal.public.tips.forms import describe_answers
 from portal.staff.access import current_staff, requires, tip_or_404
 from portal.staff.organisations.context import referral_context
 from portal.staff.queue.forms import AssignForm, NoteForm, ReplyForm, StatusForm
 from portal.staff.queue.reasons import routing_reason
 from portal.staff.warnings.routes import OPTIONAL_SUMMARIES, publish_form_for
-from portal.storage import current_storage
 from portal.triage.defang import defang
 
+log = logging.getLogger(__name__)
 bp = Blueprint("staff_queue", __name__, url_prefix="/staff", template_folder="templates")
 
 STATUS_LABELS = {
@@ -122,8 +127,19 @@ def tip_detail(tip_id: int) -> str:
         audit(current_staff(), "view_tip", tip.id)
     else:
         audit(current_staff(), "view_tip", tip.id, cross_site=True)
+    if parts := unreadable_parts(tip):
+        # Logged by where it was (each value's own log line says why), never by what it held.
+        audit(current_staff(), "tip_content_unreadable", tip.id, parts=parts)
     db.session.commit()
     return _render_detail(tip, me)
+
+
+def unreadable_parts(tip: Tip) -> list[str]:
+    """Which sealed parts of a tip did not open ("description", "message 12", …)."""
+    parts = sorted(unreadable(tip))
+    parts += [f"message {m.id}" for m in tip.messages if unreadable(m)]
+    parts += [f"photo {a.id}" for a in tip.attachments if unreadable(a)]
+    return parts
 
 
 def _render_detail(tip: Tip, me: StaffUser, status: int = 200, **forms: Any) -> Any:
@@ -151,6 +167,7 @@ def _render_detail(tip: Tip, me: StaffUser, status: int = 200, **forms: Any) -> 
         notes=list(db.session.scalars(notes)),
         history=list(db.session.scalars(_history_query(tip.id, grant))),
         messages=referrals.messages_seen_by(tip, grant),
+        unreadable=unreadable_parts(tip),
         attachments=list(tip.attachments) if grant.photos else [],
         status_form=status_form,
         assign_form=assign_form,
@@ -241,9 +258,12 @@ def attachment(attachment_id: int) -> Response:
         abort(404)
     audit(current_staff(), "view_attachment", item.tip_id, attachment=item.id)
     db.session.commit()
-    response = send_file(
-        current_storage().path(item.storage_key), mimetype=item.media_type, max_age=0, conditional=False
-    )
+    try:
+        data = read_file(item)
+    except (OSError, Unreadable) as error:  # a file gone, or one that does not open
+        log.warning("attachment %d not served: %s", item.id, type(error).__name__)
+        abort(404)
+    response = send_file(io.BytesIO(data), mimetype=item.media_type, max_age=0, conditional=False)
     response.headers["Content-Disposition"] = "inline"
     return response
 
