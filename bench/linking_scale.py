@@ -25,6 +25,9 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.sealing import Sealer  # noqa: E402
+from portal import create_app  # noqa: E402
+
 INDICATORS = int(os.environ.get("BENCH_INDICATORS", "1000000"))
 TIPS = INDICATORS * 3 // 10
 NEW_TIPS = int(os.environ.get("BENCH_NEW_TIPS", "200"))
@@ -60,18 +63,30 @@ def main() -> None:
     started = time.monotonic()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"""
-            INSERT INTO tips (category, lang, country, description, link, answers, contact,
+            INSERT INTO tips (category, lang, country,
                 in_danger, receipt_hash, submission_key, status, triage_state, triage_attempts,
                 triage_error, triage_state_changed_at, created_at, updated_at, score, priority,
                 priority_rank, urgent, score_reasons, routing, cluster_id)
-            SELECT 'drugs', 'id', 'ID', 'generated', '', '{{}}', '', false,
+            SELECT 'drugs', 'id', 'ID', false,
                    md5('r' || n), md5('s' || n), 'new', 'done', 1, '', now(), now(), now(),
                    (n % 100), 'normal', 2, false, '[]', '[]', n
             FROM generate_series(1, {TIPS}) AS n""")
-        conn.execute(f"""
-            INSERT INTO indicators (kind, value, first_seen_at)
-            SELECT 'phone', '+62812' || lpad(n::text, 8, '0'), now()
-            FROM generate_series(1, {INDICATORS}) AS n""")
+        # Identifiers as the portal stores them: sealed, found by their blind index.
+        with create_app(env, instance_path="/tmp/wsp-linking").app_context():
+            sealer = Sealer()
+            with conn.cursor() as cursor:
+                for start in range(1, INDICATORS + 1, 100_000):
+                    with cursor.copy(
+                        "COPY indicators (id, kind, value_index, value_sealed, tail_index,"
+                        " first_seen_at) FROM STDIN"
+                    ) as copy:
+                        for n in range(start, min(start + 100_000, INDICATORS + 1)):
+                            copy.write_row(
+                                (n, "phone", *sealer.indicator("phone", phone(n)), "2026-01-01")
+                            )
+        conn.execute(
+            "SELECT setval(pg_get_serial_sequence('indicators', 'id'), %s)", (INDICATORS,)
+        )
         # Every indicator belongs to one tip; every third one to a second tip as well.
         conn.execute(f"""
             INSERT INTO tip_indicators (tip_id, indicator_id)
@@ -84,11 +99,11 @@ def main() -> None:
         edges = conn.execute("SELECT count(*) FROM tip_indicators").fetchone()[0]
     load_seconds = time.monotonic() - started
 
-    from portal import create_app
     from portal.extensions import db
     from portal.jobs import store
     from portal.jobs.triage import triage_tip
     from portal.models import Tip
+    from portal.protection.identifiers import index_of
 
     app = create_app(env, instance_path="/tmp/wsp-linking")
     rng = random.Random(3)
@@ -118,8 +133,8 @@ def main() -> None:
         sample = new_ids[-1]
         plans = {}
         for label, sql in {
-            "indicator lookup": "SELECT id FROM indicators WHERE (kind, value) IN "
-            "(('phone', '+6281200000042'))",
+            "indicator lookup": "SELECT id FROM indicators WHERE value_index = "
+            f"'\\x{index_of('phone', phone(42)).hex()}'::bytea",
             "related tips": "SELECT DISTINCT tip_id FROM tip_indicators WHERE indicator_id IN "
             f"(SELECT indicator_id FROM tip_indicators WHERE tip_id = {sample})",
             "cluster members": f"SELECT id FROM tips WHERE cluster_id = {sample} ORDER BY id",

@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.run import free_port, gunicorn, stop  # noqa: E402
 from bench.submit_load import DESCRIPTION, TOKEN  # noqa: E402
+from portal.protection.keys import new_key_line  # noqa: E402
 
 SUBMISSIONS = int(os.environ.get("LOAD_SUBMISSIONS", "10000"))
 CLIENTS = int(os.environ.get("LOAD_CLIENTS", "32"))
@@ -106,6 +107,7 @@ def main() -> int:
         # (a guard against exactly such a flood) would otherwise be what the run measures.
         "RATE_LIMIT_SUBMISSION_GLOBAL": "1000000 per minute",
         "WASPADA_INSTANCE": str(ROOT / "instance" / "load-test"),
+        "WASPADA_DATA_KEYS": new_key_line("load1"),
     }
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "portal", "db", "upgrade"],
@@ -171,13 +173,17 @@ def main() -> int:
     finally:
         stop(web)
 
-    engine = create_engine(DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.connect() as conn:
-        stored = conn.execute(text("SELECT count(*) FROM tips")).scalar()
-        numbered = conn.execute(
-            text("SELECT count(DISTINCT description) FROM tips WHERE description NOT LIKE '%#-1'")
-        ).scalar()
-    engine.dispose()
+    # The descriptions are sealed: read them as the portal does, with the run's data key.
+    from portal import create_app
+    from portal.extensions import db
+    from portal.models import Tip
+
+    app = create_app(env)
+    with app.app_context():
+        descriptions = [tip.description for tip in db.session.scalars(db.select(Tip))]
+        db.engine.dispose()
+    stored = len(descriptions)
+    numbered = len({d for d in descriptions if not d.endswith("#-1")})
     allowed = int(LIMIT.split()[0])  # "10 per minute": a moving window of 60 s
     windows = int(seconds // 60) + 1
     result = {

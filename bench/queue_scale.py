@@ -67,11 +67,70 @@ ROW = re.compile(r'<td><a href="/staff/tips/\d+"')
 NEXT = re.compile(r'href="(/staff/queue\?after=[^"]+)"')
 
 
+PREFIXES = (
+    "Jual sabu ready stock COD kota ",
+    "Lowongan CS di Sihanoukville gaji ",
+    "Tuyển gấp CSKH Campuchia lương ",
+    "Grup ajakan kekerasan nomor ",
+)
+
+
+def _sealed_rows(url: str) -> None:
+    """What reporters wrote, sealed as the portal seals it (a data key per tip), and the
+    sealed identifiers with their blind indexes, by COPY."""
+    from bench.sealing import TIP_COLUMNS, Sealer
+
+    sealer = Sealer()
+    with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cursor:
+        conn.execute(
+            "CREATE UNLOGGED TABLE bench_sealed (n integer PRIMARY KEY, data_key_id text,"
+            " data_key bytea, seal_ref bytea, description_sealed bytea, link_sealed bytea,"
+            " answers_sealed bytea, contact_sealed bytea)"
+        )
+        for start in range(1, TIPS + 1, 100_000):
+            numbers = range(start, min(start + 100_000, TIPS + 1))
+            with cursor.copy(f"COPY bench_sealed (n, {', '.join(TIP_COLUMNS)}) FROM STDIN") as copy:
+                for n in numbers:
+                    copy.write_row((n, *sealer.tip(f"{PREFIXES[n % 4]}{n}")))
+            with cursor.copy(
+                "COPY indicators (id, kind, value_index, value_sealed, tail_index, first_seen_at)"
+                " FROM STDIN"
+            ) as copy:
+                for n in numbers:
+                    copy.write_row((n, "phone", *sealer.indicator("phone", f"+62812{n:08d}"), "2026-01-01T00:00:00+00:00"))
+        conn.execute("SELECT setval(pg_get_serial_sequence('indicators', 'id'), %s)", (TIPS,))
+
+
+def _word_rows(url: str) -> None:
+    """The blind word index of every tip, by COPY, its keys made after (as a restore does)."""
+    from bench.sealing import Sealer
+
+    sealer = Sealer()
+    with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cursor:
+        conn.execute("ALTER TABLE tip_words DROP CONSTRAINT pk_tip_words")
+        conn.execute("ALTER TABLE tip_words DROP CONSTRAINT fk_tip_words_tip_id_tips")
+        conn.execute("DROP INDEX ix_tip_words_tip_id")
+        for start in range(1, TIPS + 1, 100_000):
+            with cursor.copy("COPY tip_words (word, tip_id) FROM STDIN") as copy:
+                for n in range(start, min(start + 100_000, TIPS + 1)):
+                    for word in sealer.words(f"{PREFIXES[n % 4]}{n}"):
+                        copy.write_row((word, n))
+        conn.execute("ALTER TABLE tip_words ADD CONSTRAINT pk_tip_words PRIMARY KEY (word, tip_id)")
+        conn.execute(
+            "ALTER TABLE tip_words ADD CONSTRAINT fk_tip_words_tip_id_tips FOREIGN KEY (tip_id)"
+            " REFERENCES tips (id) ON DELETE CASCADE"
+        )
+        conn.execute("CREATE INDEX ix_tip_words_tip_id ON tip_words (tip_id)")
+
+
 def load(url: str) -> None:
-    """Tips, indicators, partner organisations, referrals and access rows, set-based."""
+    """Tips, indicators, partner organisations, referrals and access rows, set-based; the
+    sealed text, words and identifiers by COPY first (made in Python, as the portal would)."""
+    _sealed_rows(url)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"""
-            INSERT INTO tips (category, lang, country, description, link, answers, contact,
+            INSERT INTO tips (category, lang, country, data_key_id, data_key, seal_ref,
+                description_sealed, link_sealed, answers_sealed, contact_sealed,
                 in_danger, receipt_hash, submission_key, status, triage_state, triage_attempts,
                 triage_error, triage_state_changed_at, created_at, updated_at, score, priority,
                 priority_rank, queue_rank, urgent, score_reasons, routing, cluster_id,
@@ -79,29 +138,29 @@ def load(url: str) -> None:
             SELECT (ARRAY['drugs','job-offer','extremism','other'])[1 + n % 4],
                    (ARRAY['id','en','vi'])[1 + n % 3],
                    (ARRAY['ID','VN','PH','MY','TH','KH','LA','MM'])[1 + n % 8],
-                   (ARRAY['Jual sabu ready stock COD kota ', 'Lowongan CS di Sihanoukville gaji ',
-                          'Tuyển gấp CSKH Campuchia lương ', 'Grup ajakan kekerasan nomor '])
-                       [1 + n % 4] || n,
-                   '', '{{}}', '', n % 97 = 0, md5('r' || n), md5('s' || n),
+                   s.data_key_id, s.data_key, s.seal_ref, s.description_sealed, s.link_sealed,
+                   s.answers_sealed, s.contact_sealed,
+                   n % 97 = 0, md5('r' || n), md5('s' || n),
                    (ARRAY['new','in_review','escalated','forwarded','closed_actioned',
                           'closed_no_action'])[1 + n % 6],
                    'done', 1, '', now(), timestamp with time zone '2026-01-01'
                        + (n || ' minutes')::interval, now(),
                    n % 101, p.name, p.rank, p.rank * 1000 + 100 - n % 101, p.rank = 0,
                    '[]', '[]', n, n % 5 = 0
-            FROM generate_series(1, {TIPS}) AS n
+            FROM generate_series(1, {TIPS}) AS g(n)
+            JOIN bench_sealed AS s USING (n)
             CROSS JOIN LATERAL (SELECT
                 CASE WHEN n % 200 = 0 THEN 'urgent' WHEN n % 7 = 0 THEN 'high'
                      WHEN n % 3 = 0 THEN 'low' ELSE 'normal' END AS name,
                 CASE WHEN n % 200 = 0 THEN 0 WHEN n % 7 = 0 THEN 1
-                     WHEN n % 3 = 0 THEN 3 ELSE 2 END AS rank) AS p""")
-        conn.execute(f"""
-            INSERT INTO indicators (kind, value, first_seen_at)
-            SELECT 'phone', '+62812' || lpad(n::text, 8, '0'), now()
-            FROM generate_series(1, {TIPS}) AS n""")
+                     WHEN n % 3 = 0 THEN 3 ELSE 2 END AS rank) AS p
+            ORDER BY n""")
+        conn.execute("DROP TABLE bench_sealed")
         conn.execute(
             "INSERT INTO tip_indicators (tip_id, indicator_id) SELECT id, id FROM indicators"
         )
+    _word_rows(url)
+    with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"""
             INSERT INTO organisations (slug, name, name_en, kind, country, categories,
                 countries, languages, name_public, active, created_at)
@@ -218,15 +277,16 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
-        started = time.monotonic()
-        load(url)
-        load_seconds = round(time.monotonic() - started, 1)
-    held = shares(url)
-
     from portal import create_app
     from tests.staff.helpers import make_staff, sign_in
 
     app = create_app(env, instance_path="/tmp/wsp-queue")
+    if not reuse:
+        started = time.monotonic()
+        with app.app_context():
+            load(url)  # sealed with this app's keys, as the portal would have
+        load_seconds = round(time.monotonic() - started, 1)
+    held = shares(url)
     partners = {slug: v["tips"] for slug, v in held.items() if slug != "coordinator"}
     mean = statistics.mean(partners.values())
     assert 0.8 < partners[AVERAGE_ORG] / mean < 1.2, partners

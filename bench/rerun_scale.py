@@ -86,8 +86,11 @@ def _pure(tips: list[tuple[str, str, str, str]], clock) -> float:  # type: ignor
 
 def load(url: str, tips: list[tuple[str, str, str, str]]) -> None:
     """The tips, as triaged long ago by rules "old", with COPY (one round trip per 100k)."""
+    from bench.sealing import TIP_COLUMNS, Sealer
+
+    sealer = Sealer()
     columns = (
-        "category, lang, country, description, link, answers, contact, in_danger, "
+        "category, lang, country, " + ", ".join(TIP_COLUMNS) + ", in_danger, "
         "receipt_hash, submission_key, status, triage_state, triage_attempts, triage_error, "
         "triage_state_changed_at, created_at, updated_at, score, priority, priority_rank, "
         "queue_rank, urgent, score_reasons, routing, has_attachments"
@@ -103,10 +106,7 @@ def load(url: str, tips: list[tuple[str, str, str, str]]) -> None:
                             category,
                             lang,
                             country,
-                            text,
-                            "",
-                            "{}",
-                            "",
+                            *sealer.tip(text),
                             False,
                             f"r{n:063d}",
                             f"s{n:063d}",
@@ -166,7 +166,10 @@ def main() -> None:
     on_cores = pure_rate_on_cores(tips[:PURE], CORES)
     started = time.monotonic()
     if not reuse:
-        load(url, tips)
+        from portal import create_app
+
+        with create_app(env, instance_path=instance).app_context():
+            load(url, tips)  # sealed with the keys the workers will read them with
     load_seconds = None if reuse else time.monotonic() - started
     del tips
 
