@@ -109,7 +109,7 @@ lock:
 
 lint: install
 	$(PY) -m ruff check portal tests bench scripts
-	$(PY) -m mypy portal/triage portal/config.py portal/categories.py portal/languages.py portal/forms.py portal/models portal/tips portal/directory portal/warnings portal/accounts portal/casework portal/job_offers portal/jobs portal/organisations portal/protection portal/ocr.py
+	$(PY) -m mypy portal/triage portal/config.py portal/categories.py portal/languages.py portal/forms.py portal/models portal/tips portal/directory portal/warnings portal/accounts portal/casework portal/job_offers portal/jobs portal/organisations portal/protection portal/retention portal/ocr.py
 
 clean:
 	rm -rf $(VENV) instance

@@ -148,6 +148,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.staff.exports import routes as staff_exports
     from portal.staff.organisations import routes as staff_orgs
     from portal.staff.queue import routes as staff_queue
+    from portal.staff.retention import routes as staff_retention
     from portal.staff.warnings import routes as staff_warnings
 
     app.url_map.converters["int"] = _RowIdConverter  # before any rule uses it
@@ -166,6 +167,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_admin.bp)
     app.register_blueprint(staff_exports.bp)
     app.register_blueprint(staff_orgs.bp)
+    app.register_blueprint(staff_retention.bp)
     access.init_app(app)
 
 
@@ -178,6 +180,7 @@ def _register_cli(app: Flask) -> None:
     from portal.ops_cli import ops_cli
     from portal.organisations.cli import org_cli
     from portal.protection.cli import keys_cli
+    from portal.retention.cli import retention_cli
 
     app.cli.add_command(triage_cli)
     app.cli.add_command(demo_cli)
@@ -187,6 +190,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(ops_cli)
     app.cli.add_command(org_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(retention_cli)
 
 
 def _configure_logging(env: str) -> None:

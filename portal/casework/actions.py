@@ -6,6 +6,7 @@ from portal.accounts.audit import audit
 from portal.extensions import db
 from portal.models import Author, Message, Note, Tip, TipStatus, utcnow
 from portal.models.staff import StaffUser
+from portal.retention import policy as retention_policy
 from portal.sanitize import TEXT_MAX, clean_text
 
 # Allowed moves in the workflow; closing as "no action" or reopening needs a supervisor.
@@ -73,6 +74,7 @@ def change_status(tip: Tip, user: StaffUser, status: str) -> None:
         raise ActionRefused("status")
     old = tip.status
     tip.status = status
+    retention_policy.on_status_change(tip)
     mark_seen(tip)
     audit(user, "change_status", tip.id, f"{old} → {status}", old=old, new=status)
 

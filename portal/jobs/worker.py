@@ -46,6 +46,7 @@ from portal.extensions import db
 from portal.jobs.queue import get_queue, get_redis
 from portal.jobs.sweeper import recover, sweep
 from portal.models import Tip
+from portal.retention.jobs import schedule_daily
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +193,10 @@ class TriageWorker(SimpleWorker):
             db.session.remove()
         if queued:
             log.info("sweep queued %d tip(s)", queued)
+        try:
+            schedule_daily(get_queue())  # the daily retention run (RQ's scheduler runs it)
+        except (redis.RedisError, OSError) as error:
+            log.warning("retention run not scheduled: %s", type(error).__name__)
 
 
 def _count_job(job: Job) -> None:

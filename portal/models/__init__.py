@@ -19,6 +19,7 @@ from portal.models.organisations import (
 )
 from portal.models.protection import ProtectionKey, TipWord
 from portal.models.registry import LicensedRecruiter, RecruiterList
+from portal.models.retention import LegalHold, RetentionRule, TipTombstone
 from portal.models.sessions import ServerSession
 from portal.models.staff import ROLE_ORDER, AuditEvent, Role, StaffUser
 from portal.models.tips import (
@@ -48,6 +49,7 @@ __all__ = [
     "Author",
     "Category",
     "Indicator",
+    "LegalHold",
     "LicensedRecruiter",
     "Message",
     "Note",
@@ -57,6 +59,7 @@ __all__ = [
     "ReferralMode",
     "ReferralRule",
     "ReferralState",
+    "RetentionRule",
     "RelayRequest",
     "RequestState",
     "TipAccess",
@@ -72,6 +75,7 @@ __all__ = [
     "TipIndicator",
     "TipWord",
     "TipStatus",
+    "TipTombstone",
     "TriageMark",
     "TriageRun",
     "TriageState",

@@ -119,6 +119,11 @@ class Tip(Model):
     )
     first_reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     has_attachments: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Retention (portal.retention): when it was closed, when the reporter asked to delete it,
+    # and when it is due to be deleted (None: not due; a legal hold still stops it).
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     # The organisation that holds the conversation with the reporter and the workflow
     # (status, assignee): None is the coordinator; a transfer moves it.
     holder_org_id: Mapped[int | None] = mapped_column(
@@ -300,6 +305,7 @@ def _tip_key(tip: Tip) -> Any:
 @key_of("attachments")
 @key_of("notes")
 @key_of("relay_requests")
+@key_of("legal_holds")
 def _key_of_its_tip(row: Any) -> Any:
     """Messages, photos, notes and relayed questions use their tip's data key."""
     tip = row.__dict__.get("tip") or db.session.get(Tip, row.tip_id)

@@ -54,6 +54,8 @@ STAFF = [
     "/staff/admin/audit",
     "/staff/admin/support",
     "/staff/admin/registry",
+    "/staff/retention",
+    "/staff/retention/outlook",
 ]
 
 
@@ -140,6 +142,11 @@ def test_public_pages_have_no_wcag_violations(app, live_server, axe_page, lang, 
     axe_page.goto(f"{live_server}/{lang}/follow-up")
     axe_page.fill("#code", code)
     go(axe_page, "main form button[type=submit]")
+    found += violations(axe_page)
+    # Deleting one's report: the confirmation, then the thread with "Keep my report".
+    found += violations(axe_page, f"{live_server}/{lang}/follow-up/delete")
+    go(axe_page, "main form button[type=submit]")
+    assert axe_page.locator("form[action$='/follow-up/keep']").count() == 1
     found += violations(axe_page)
     axe_page.goto(f"{live_server}/{lang}/check")
     axe_page.fill("#offer", "Kerja CS di KK Park Myawaddy, gaji 2000 USD, visa turis, WA 0812-345-678")

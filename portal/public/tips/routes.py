@@ -24,6 +24,8 @@ from portal.extensions import db, limiter
 from portal.i18n import localized_blueprint
 from portal.models import Category, Tip, as_utc, utcnow
 from portal.public.tips.forms import FORMS, ReceiptForm, ReplyForm, ReportForm
+from portal.retention import holds
+from portal.retention.policy import GRACE_DAYS
 from portal.sanitize import TEXT_MAX, clean_line, clean_text
 from portal.security import cacheable
 from portal.tips import receipts, services
@@ -258,7 +260,52 @@ def _thread(tip: Tip, form: ReplyForm) -> str:
         status=describe_status(tip.status),
         passed_on=passed,
         holders=names,
+        **_deletion(tip),
     )
+
+
+def _deletion(tip: Tip) -> dict[str, Any]:
+    """What the reporter is told about deleting their report."""
+    return {
+        "held": holds.active_hold(tip.id) is not None,
+        "delete_on": (as_utc(tip.withdrawn_at) + timedelta(days=GRACE_DAYS)) if tip.withdrawn_at else None,
+        "grace_days": GRACE_DAYS,
+    }
+
+
+@bp.route("/follow-up/delete", methods=["GET", "POST"])
+@follow_up_reply_limit
+@follow_up_reply_global_limit
+def delete_report() -> str | Response:
+    """"Delete my report": a plain confirmation first; then seven days to change one's mind
+    (the same receipt code undoes it), then the report is deleted, unless held for a case."""
+    tip = _followed_tip()
+    if tip is None:
+        return redirect(url_for(".follow_up"), code=303)
+    if request.method == "GET":
+        shown = _deletion(tip)
+        shown["delete_on"] = shown["delete_on"] or utcnow() + timedelta(days=GRACE_DAYS)
+        return render_template("tips/delete.html", **shown)
+    holds.withdraw(tip)
+    db.session.commit()
+    if holds.active_hold(tip.id) is not None:
+        flash(_("We noted that you want your report deleted. It will be deleted when the case ends."))
+    else:
+        flash(_("Your report will be deleted. You can still change your mind."))
+    return redirect(url_for(".follow_up"), code=303)
+
+
+@bp.post("/follow-up/keep")
+@follow_up_reply_limit
+@follow_up_reply_global_limit
+def keep_report() -> Response:
+    tip = _followed_tip()
+    if tip is None:
+        return redirect(url_for(".follow_up"), code=303)
+    holds.undo_withdrawal(tip)
+    db.session.commit()
+    flash(_("Your report will be kept. Thank you."))
+    return redirect(url_for(".follow_up"), code=303)
 
 
 @bp.post("/follow-up/leave")

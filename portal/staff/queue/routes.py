@@ -31,6 +31,7 @@ from portal.staff.access import current_staff, requires, tip_or_404
 from portal.staff.organisations.context import referral_context
 from portal.staff.queue.forms import AssignForm, NoteForm, ReplyForm, StatusForm
 from portal.staff.queue.reasons import routing_reason
+from portal.staff.retention.context import retention_context
 from portal.staff.warnings.routes import OPTIONAL_SUMMARIES, publish_form_for
 from portal.triage.defang import defang
 
@@ -180,6 +181,7 @@ def _render_detail(tip: Tip, me: StaffUser, status: int = 200, **forms: Any) -> 
         describe_answers=describe_answers,
         optional_summaries=OPTIONAL_SUMMARIES,
         **referral_context(tip, me, grant, forms),
+        **retention_context(tip, me, grant, forms),
     ), status
 
 
