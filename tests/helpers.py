@@ -141,3 +141,24 @@ def stop_process_groups(processes: list[subprocess.Popen]) -> None:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def database_bytes(app, backend) -> bytes:
+    """Everything the database holds, as an attacker with its files (SQLite: the database,
+    its WAL and shared memory) or a dump (PostgreSQL) would see it."""
+    from portal.extensions import db
+
+    url = backend["DATABASE_URL"]
+    if url.startswith("sqlite"):
+        with app.app_context():
+            db.session.remove()  # no transaction of this test left open
+        path = Path(url.removeprefix("sqlite:///"))
+        return b"".join(
+            Path(f"{path}{suffix}").read_bytes()
+            for suffix in ("", "-wal", "-shm")
+            if Path(f"{path}{suffix}").exists()
+        )
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    return subprocess.run(
+        ["pg_dump", "--no-owner", plain], check=True, capture_output=True, timeout=120
+    ).stdout

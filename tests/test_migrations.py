@@ -6,10 +6,14 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import func, select, text
 
+from portal.config import current_settings
 from portal.extensions import db
-from portal.models import Note, Organisation, Referral, StaffUser, Tip
+from portal.models import Attachment, Note, Organisation, Referral, StaffUser, Tip
 from portal.protection import words as search_words
+from portal.protection.files import read_file
 from portal.protection.site_keys import forget_site_keys
+
+PHOTO = b"\x89PNG\r\n\x1a\n" + b"photo-before-0013" * 8
 
 
 @pytest.fixture
@@ -115,6 +119,18 @@ def test_upgrading_puts_every_account_note_and_audit_line_under_a_coordinator(un
             {"now": now},
         )
         db.session.execute(text("UPDATE tips SET assignee_id = 1"))
+        # A photo from before 0013, in clear in the uploads folder.
+        uploads = current_settings(app).upload_dir
+        (uploads / "ab").mkdir(parents=True, exist_ok=True)
+        photo = uploads / "ab" / ("p" * 32 + ".png")
+        photo.write_bytes(PHOTO)
+        db.session.execute(
+            text(
+                "INSERT INTO attachments (tip_id, storage_key, media_type, width, height,"
+                " size_bytes, created_at) VALUES (1, :key, 'image/png', 4, 4, :size, :now)"
+            ),
+            {"key": "ab/" + "p" * 32 + ".png", "size": len(PHOTO), "now": now},
+        )
         db.session.execute(
             text(
                 "INSERT INTO audit_events (at, staff_user_id, username, action, detail, summary)"
@@ -147,5 +163,10 @@ def test_upgrading_puts_every_account_note_and_audit_line_under_a_coordinator(un
         assert "description" not in columns and "description_sealed" in columns
         sealed = db.session.execute(text("SELECT description_sealed FROM tips")).scalar()
         assert b"lama" not in bytes(sealed)
+        # The photo was sealed under a new name; the plaintext original went at the commit.
+        attachment = db.session.scalar(select(Attachment))
+        assert attachment.storage_key != "ab/" + "p" * 32 + ".png" and not photo.exists()
+        assert read_file(attachment) == PHOTO
+        assert PHOTO not in (uploads / attachment.storage_key).read_bytes()
         # … and the word index has it.
-        assert db.session.scalar(search_words.tips_with_all(search_words.hashes("lama"))) == 1
+        assert db.session.scalar(search_words.tips_with_all(search_words.query_hashes("lama"))) == 1

@@ -14,6 +14,7 @@ Create Date: 2026-12-08 01:30:00
 
 import json
 import os
+import secrets
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -102,6 +103,21 @@ def upgrade():
     op.create_index("ix_indicators_tail_index", "indicators", ["tail_index"])
 
 
+BATCH = 500
+
+
+def _batches(bind, sql, params=None):
+    """Rows of `sql` (which selects the id first and takes :after and :limit) in id order,
+    a batch at a time: a large instance is not read into memory at once."""
+    after = 0
+    while True:
+        rows = bind.execute(sa.text(sql), {**(params or {}), "after": after, "limit": BATCH}).all()
+        if not rows:
+            return
+        yield rows
+        after = rows[-1][0]
+
+
 def _seal_existing_rows():
     """Seal what is there, with the application's keys (the same functions as at run time)."""
     from flask import current_app
@@ -126,113 +142,132 @@ def _seal_existing_rows():
     index_key = site["index"]
 
     tip_keys = {}
-    tips = bind.execute(
-        sa.text("SELECT id, description, link, answers, contact FROM tips ORDER BY id")
-    ).all()
-    for tip_id, description, link, answers, contact in tips:
-        ref = os.urandom(REF)
-        raw = AESGCM.generate_key(bit_length=256)
-        key_id, wrapped = wrap(ring, raw, associated("tips", "data_key", ref))
-        aead = tip_keys[tip_id] = (AESGCM(raw), ref)
-        if isinstance(answers, str):
-            answers = json.loads(answers or "{}")
-        values = {"description": description or "", "link": link or "", "contact": contact or ""}
-        sealed = {
-            f"{name}_sealed": seal(
-                aead[0], text.encode(), associated("tips", f"{name}_sealed", ref)
-            )
-            for name, text in values.items()
-        }
-        sealed["answers_sealed"] = seal(
-            aead[0],
-            json.dumps(answers or {}, ensure_ascii=False, separators=(",", ":")).encode(),
-            associated("tips", "answers_sealed", ref),
-        )
-        bind.execute(
-            sa.text(
-                "UPDATE tips SET description_sealed = :description_sealed, link_sealed = :link_sealed,"
-                " answers_sealed = :answers_sealed, contact_sealed = :contact_sealed,"
-                " data_key = :data_key, data_key_id = :data_key_id, seal_ref = :ref WHERE id = :id"
-            ),
-            {**sealed, "data_key": wrapped, "data_key_id": key_id, "ref": ref, "id": tip_id},
-        )
-        texts = [values["description"], values["link"]]
-        texts += [str(v) for v in (answers or {}).values() if isinstance(v, str | int | float)]
-        _add_words(bind, tip_id, texts, index_key, words)
-
-    for table, old, new in TIP_CHILDREN:
-        extra = ", author" if table == "messages" else ""
-        if table == "attachments":
-            extra = ", storage_key"
-        rows = bind.execute(sa.text(f"SELECT id, tip_id, {old}{extra} FROM {table}")).all()
-        for row in rows:
-            row_id, tip_id, text = row[0], row[1], row[2]
-            aead, _tip_ref = tip_keys[tip_id]
+    query = (
+        "SELECT id, description, link, answers, contact FROM tips"
+        " WHERE id > :after ORDER BY id LIMIT :limit"
+    )
+    for rows in _batches(bind, query):
+        for tip_id, description, link, answers, contact in rows:
             ref = os.urandom(REF)
-            blob = None if text is None else seal(aead, text.encode(), associated(table, new, ref))
-            bind.execute(
-                sa.text(f"UPDATE {table} SET {new} = :blob, seal_ref = :ref WHERE id = :id"),
-                {"blob": blob, "ref": ref, "id": row_id},
+            raw = AESGCM.generate_key(bit_length=256)
+            key_id, wrapped = wrap(ring, raw, associated("tips", "data_key", ref))
+            aead = AESGCM(raw)
+            tip_keys[tip_id] = aead
+            if isinstance(answers, str):
+                answers = json.loads(answers or "{}")
+            values = {"description": description or "", "link": link or "", "contact": contact or ""}
+            sealed = {
+                f"{name}_sealed": seal(aead, text.encode(), associated("tips", f"{name}_sealed", ref))
+                for name, text in values.items()
+            }
+            sealed["answers_sealed"] = seal(
+                aead,
+                json.dumps(answers or {}, ensure_ascii=False, separators=(",", ":")).encode(),
+                associated("tips", "answers_sealed", ref),
             )
-            if table == "attachments":
-                _seal_upload(settings.upload_dir, row[3], aead, ref, seal_file)
-            indexed = (table == "messages" and row[3] == "reporter") or table == "attachments"
-            if indexed and text:
-                _add_words(bind, tip_id, [text], index_key, words)
+            bind.execute(
+                sa.text(
+                    "UPDATE tips SET description_sealed = :description_sealed,"
+                    " link_sealed = :link_sealed, answers_sealed = :answers_sealed,"
+                    " contact_sealed = :contact_sealed, data_key = :data_key,"
+                    " data_key_id = :data_key_id, seal_ref = :ref WHERE id = :id"
+                ),
+                {**sealed, "data_key": wrapped, "data_key_id": key_id, "ref": ref, "id": tip_id},
+            )
+            # The word index holds what the reporter wrote in the report itself.
+            texts = [values["description"], values["link"]]
+            texts += [str(v) for v in (answers or {}).values() if isinstance(v, str | int | float)]
+            found = sorted({h for text in texts if text for h in words.hashes(text, index_key)})
+            if found:
+                bind.execute(
+                    sa.text("INSERT INTO tip_words (word, tip_id) VALUES (:word, :tip_id)"),
+                    [{"word": h, "tip_id": tip_id} for h in found],
+                )
+
+    uploads = Path(settings.upload_dir)
+    replaced = []  # (plaintext file, its sealed copy's new key)
+    for table, old, new in TIP_CHILDREN:
+        extra = ", storage_key" if table == "attachments" else ""
+        query = f"SELECT id, tip_id, {old}{extra} FROM {table} WHERE id > :after ORDER BY id LIMIT :limit"
+        for rows in _batches(bind, query):
+            for row in rows:
+                row_id, tip_id, text = row[0], row[1], row[2]
+                aead = tip_keys[tip_id]
+                ref = os.urandom(REF)
+                blob = None if text is None else seal(aead, text.encode(), associated(table, new, ref))
+                bind.execute(
+                    sa.text(f"UPDATE {table} SET {new} = :blob, seal_ref = :ref WHERE id = :id"),
+                    {"blob": blob, "ref": ref, "id": row_id},
+                )
+                if table == "attachments":
+                    sealed_key = _seal_upload(uploads, row[3], aead, ref, seal_file)
+                    if sealed_key is not None:
+                        bind.execute(
+                            sa.text("UPDATE attachments SET storage_key = :key WHERE id = :id"),
+                            {"key": sealed_key, "id": row_id},
+                        )
+                        replaced.append(uploads / row[3])
+    _remove_after_commit(bind, replaced)
 
     totp = AESGCM(site["totp"])
-    for user_id, secret in bind.execute(sa.text("SELECT id, totp_secret FROM staff_users")).all():
-        ref = os.urandom(REF)
-        blob = seal(totp, (secret or "").encode(), associated("staff_users", "totp_sealed", ref))
-        bind.execute(
-            sa.text("UPDATE staff_users SET totp_sealed = :blob, seal_ref = :ref WHERE id = :id"),
-            {"blob": blob, "ref": ref, "id": user_id},
-        )
+    query = "SELECT id, totp_secret FROM staff_users WHERE id > :after ORDER BY id LIMIT :limit"
+    for rows in _batches(bind, query):
+        for user_id, secret in rows:
+            ref = os.urandom(REF)
+            blob = seal(totp, (secret or "").encode(), associated("staff_users", "totp_sealed", ref))
+            bind.execute(
+                sa.text("UPDATE staff_users SET totp_sealed = :blob, seal_ref = :ref WHERE id = :id"),
+                {"blob": blob, "ref": ref, "id": user_id},
+            )
 
     identifiers = AESGCM(site["identifiers"])
-    for row_id, kind, value in bind.execute(
-        sa.text("SELECT id, kind, value FROM indicators")
-    ).all():
-        index = index_of(kind, value, index_key)
-        bind.execute(
-            sa.text(
-                "UPDATE indicators SET value_index = :index, value_sealed = :sealed,"
-                " tail_index = :tail WHERE id = :id"
-            ),
-            {
-                "index": index,
-                "sealed": seal_value(index, value, identifiers),
-                "tail": tail_of(kind, value, index_key),
-                "id": row_id,
-            },
-        )
-
-
-def _add_words(bind, tip_id, texts, key, words):
-    found = sorted({h for text in texts if text for h in words.hashes(text, key)})
-    if not found:
-        return
-    existing = set(
-        bind.execute(
-            sa.text("SELECT word FROM tip_words WHERE tip_id = :id"), {"id": tip_id}
-        ).scalars()
-    )
-    new = [{"word": h, "tip_id": tip_id} for h in found if h not in existing]
-    if new:
-        bind.execute(sa.text("INSERT INTO tip_words (word, tip_id) VALUES (:word, :tip_id)"), new)
+    query = "SELECT id, kind, value FROM indicators WHERE id > :after ORDER BY id LIMIT :limit"
+    for rows in _batches(bind, query):
+        for row_id, kind, value in rows:
+            index = index_of(kind, value, index_key)
+            bind.execute(
+                sa.text(
+                    "UPDATE indicators SET value_index = :index, value_sealed = :sealed,"
+                    " tail_index = :tail WHERE id = :id"
+                ),
+                {
+                    "index": index,
+                    "sealed": seal_value(index, value, identifiers),
+                    "tail": tail_of(kind, value, index_key),
+                    "id": row_id,
+                },
+            )
 
 
 def _seal_upload(folder, storage_key, aead, ref, seal_file):
-    """Seal a photo file in place (a new file renamed over the old one)."""
+    """A sealed copy of a photo under a new random name (the row is pointed at it in the same
+    transaction); the plaintext original stays until the upgrade commits, so an upgrade that
+    fails or is stopped leaves every photo as it was. None if the file is missing."""
     path = Path(folder) / storage_key
     if not path.is_file():
-        return
-    sealed = seal_file(aead, ref, path.read_bytes())
-    temporary = path.with_suffix(path.suffix + ".sealing")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        return None
+    directory, extension = storage_key.split("/", 1)[0], storage_key.rsplit(".", 1)[-1]
+    new_key = f"{directory}/{secrets.token_urlsafe(24)}.{extension}"
+    fd = os.open(Path(folder) / new_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(sealed)
-    os.replace(temporary, path)
+        handle.write(seal_file(aead, ref, path.read_bytes()))
+    return new_key
+
+
+def _remove_after_commit(bind, paths):
+    """Delete the plaintext originals once the upgrade's transaction has committed (and
+    never if it rolls back: then the rows still point at them)."""
+    if not paths:
+        return
+
+    def remove(_connection):
+        for path in paths:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+
+    sa.event.listen(bind, "commit", remove, once=True)
 
 
 def downgrade():

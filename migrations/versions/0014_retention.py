@@ -24,6 +24,7 @@ DEFAULT_DAYS = {
     "closed_spam": 7,
     "closed_actioned": 730,
 }
+NOTICE_DAYS = 14  # portal.retention.policy.OUTLOOK_DAYS
 
 
 def upgrade():
@@ -118,13 +119,13 @@ def upgrade():
         if updated_at.tzinfo is None:
             updated_at = updated_at.replace(tzinfo=UTC)
         days = DEFAULT_DAYS.get(status)
+        expires = None
+        if days is not None:
+            # Nothing is deleted before supervisors could see it coming in their outlook.
+            expires = max(updated_at + timedelta(days=days), now + timedelta(days=NOTICE_DAYS))
         bind.execute(
             sa.text("UPDATE tips SET closed_at = :closed, expires_at = :expires WHERE id = :id"),
-            {
-                "closed": updated_at,
-                "expires": None if days is None else updated_at + timedelta(days=days),
-                "id": tip_id,
-            },
+            {"closed": updated_at, "expires": expires, "id": tip_id},
         )
 
 

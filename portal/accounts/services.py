@@ -242,7 +242,8 @@ def _matching_step(secret: str, code: str, *, after: int) -> int | None:
     # Decimal digits of any script as ASCII ("๑๒๓" -> "123"); isdigit() would also let
     # "²" through, which hmac.compare_digest refuses with a TypeError.
     code = "".join(str(int(ch)) for ch in code if ch.isdecimal())
-    if len(code) != 6:
+    if len(code) != 6 or not secret:
+        # No secret: a sealed one that did not open (portal.protection) refuses every code.
         return None
     totp = pyotp.TOTP(secret)
     now = totp.timecode(datetime.now())

@@ -185,7 +185,7 @@ def search_hits(q: str, *, distinct: bool = True) -> Select[Any] | CompoundSelec
     identifier it may mean (a phone typed in a local format is tried as a number of each
     country we serve, so "0812-3456-7890" finds "+6281234567890")."""
     parts: list[Select[Any]] = []
-    if terms := search_words.hashes(q):
+    if terms := search_words.query_hashes(q):
         parts.append(search_words.tips_with_all(terms))
     if (hits := _indicator_hits(q)) is not None:
         parts.append(hits)
@@ -203,7 +203,7 @@ def _search(q: str, *, few_hits: bool) -> ColumnElement[bool]:
     # Each part as a correlated EXISTS, so the queue is read in its index order and filtered
     # (with IN (hashed subplan), PostgreSQL charges the subplan's start-up on every row).
     found: list[ColumnElement[bool]] = []
-    if terms := search_words.hashes(q):
+    if terms := search_words.query_hashes(q):
         found.append(
             and_(
                 *(

@@ -49,6 +49,7 @@ from portal.models import (
     utcnow,
 )
 from portal.organisations import referrals
+from portal.protection.keys import Unreadable
 from portal.protection.sealed import open_field, tip_aead
 from portal.triage.indicators import extract, payment_countries
 from portal.triage.routing import Route, suggest_routes
@@ -224,7 +225,7 @@ def _triage_batch(tip_id: int, take: int) -> tuple[str, list[int]]:
     tip's outcome and the ids of the others it triaged."""
     _new_batch()
     _take_write_lock(tip_id)
-    own = _read(_select_rows().where(Tip.id == tip_id))
+    own = _read(_select_rows().where(Tip.id == tip_id), must=tip_id)
     if not own:
         db.session.rollback()
         return "missing", []
@@ -269,7 +270,7 @@ def _select_rows() -> Select[Any]:
     return select(*columns).outerjoin(TriageMark, TriageMark.tip_id == Tip.id)
 
 
-def _read(query: Select[Any], *, skip_locked: bool = False) -> list[_Row]:
+def _read(query: Select[Any], *, skip_locked: bool = False, must: int | None = None) -> list[_Row]:
     """The rows, locked until the commit (PostgreSQL; SQLite holds its write lock). A tip
     the job must triage waits for another transaction that holds it (and then finds it
     done); with `skip_locked`, tips another worker holds are left to it. Locks are taken
@@ -277,7 +278,15 @@ def _read(query: Select[Any], *, skip_locked: bool = False) -> list[_Row]:
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Tip, skip_locked=skip_locked)
     width = len(_COLUMNS)
-    rows = [_Row(_view(row[:width]), *row[width:]) for row in db.session.execute(query)]
+    rows: list[_Row] = []
+    for found in db.session.execute(query):
+        try:
+            rows.append(_Row(_view(found[:width]), *found[width:]))
+        except Unreadable:
+            if found[0] == must:
+                raise  # this job's own tip: its triage fails by that kind
+            # Another tip's own job records it; one bad tip must not fail every batch.
+            log.warning("tip %d left for its own job: its text does not open", found[0])
     read = _machine_texts([row.view.id for row in rows])
     for row in rows:
         if row.view.id in read:
@@ -304,8 +313,12 @@ def _machine_texts(tip_ids: list[int]) -> dict[int, str]:
         .order_by(Attachment.id)
     )
     for tip_id, ref, sealed, key_id, wrapped, tip_ref in db.session.execute(query):
-        aead = tip_aead(key_id, wrapped, tip_ref, tip_id)
-        read = open_field(aead, "attachments", "ocr_sealed", ref, sealed)
+        try:
+            aead = tip_aead(key_id, wrapped, tip_ref, tip_id)
+            read = open_field(aead, "attachments", "ocr_sealed", ref, sealed)
+        except Unreadable:
+            log.warning("tip %d: the text read from a photo does not open", tip_id)
+            continue
         if read:
             found.setdefault(tip_id, []).append(read)
     return {tip_id: "\n".join(texts) for tip_id, texts in found.items()}

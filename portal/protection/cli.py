@@ -46,11 +46,21 @@ def rotate_command() -> None:
 
 @keys_cli.command("check")
 def check_command() -> None:
-    """Prove every sealed value and photo opens with the configured keys; exit 1 if not."""
+    """Prove every sealed value and photo opens with the configured keys (exit 1 if not),
+    and count the keys each key-encryption key wraps."""
     report = operations.check()
     for table, count in report.counts.items():
         bad = sum(1 for line in report.problems if line.startswith(f"{table} "))
         click.echo(f"{table}: {count} checked, {bad} unreadable")
+    newest = current_settings().data_keys.newest_id
+    for key_id, count in sorted(report.wrapped_by.items()):
+        click.echo(f"keys wrapped by {key_id}{' (newest)' if key_id == newest else ''}: {count}")
+    older = sum(count for key_id, count in report.wrapped_by.items() if key_id != newest)
+    if older:
+        click.echo(
+            f"{older} keys are still wrapped by an older key: run `flask keys rotate` before "
+            "removing it from the key list"
+        )
     for line in report.problems:
         click.echo(f"  {line}", err=True)
     if report.problems:

@@ -11,8 +11,12 @@ A few site-wide keys (the blind-index key, the key of identifier values, the key
 staff TOTP secrets) are random too, and are kept wrapped by the KEK in the table
 ``protection_keys``: rotating a KEK re-wraps them and rebuilds no index.
 
-Every ciphertext carries associated data naming its table, column and row, so a
-ciphertext copied into another row (or column) does not decrypt.
+Every ciphertext carries associated data naming its table, its column and its row's own
+random reference (``seal_ref``, made before the row is first written, when its id is not
+known yet), and a tip's rows are sealed with that tip's own key: a ciphertext copied into
+another column, another tip's row, or another row that keeps its own reference does not
+decrypt. (Copying a row's reference along with its ciphertexts, within one tip, is not
+caught: that is rewriting the row, not moving a value.)
 """
 
 from __future__ import annotations

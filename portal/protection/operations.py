@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.models import (
     Attachment,
     Indicator,
+    LegalHold,
     Message,
     Note,
     ProtectionKey,
@@ -90,6 +91,9 @@ def rotate(progress: Callable[[int], None] | None = None) -> Rotation:
 class CheckReport:
     counts: dict[str, int] = field(default_factory=dict)  # rows checked, per table
     problems: list[str] = field(default_factory=list)  # "table row N: why" (never content)
+    # Keys wrapped by each key-encryption key (tips' data keys and the site keys): an older
+    # key may be removed only once none is left under it.
+    wrapped_by: dict[str, int] = field(default_factory=dict)
 
 
 def _batches(query: Any, key: Any) -> Iterator[Sequence[Any]]:
@@ -108,11 +112,12 @@ _TIP_FIELDS = (
     ("answers_sealed", "json"),
     ("contact_sealed", "text"),
 )
-_CHILDREN = (
-    (Message, "body_sealed"),
-    (Note, "body_sealed"),
-    (RelayRequest, "body_sealed"),
-    (Attachment, "ocr_sealed"),
+_CHILDREN: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (Message, ("body_sealed",)),
+    (Note, ("body_sealed",)),
+    (RelayRequest, ("body_sealed",)),
+    (Attachment, ("ocr_sealed",)),
+    (LegalHold, ("reason_sealed", "case_sealed")),
 )
 
 
@@ -138,8 +143,8 @@ def check(progress: Callable[[int], None] | None = None) -> CheckReport:
 
     report.counts["tips"] = 0
     keys: dict[int, tuple[AESGCM, bytes] | None] = {}
-    columns = [getattr(Tip, name) for name, _ in _TIP_FIELDS]
-    query = select(Tip.id, Tip.data_key_id, Tip.data_key, Tip.seal_ref, *columns)
+    tip_columns = [getattr(Tip, name) for name, _ in _TIP_FIELDS]
+    query = select(Tip.id, Tip.data_key_id, Tip.data_key, Tip.seal_ref, *tip_columns)
     for rows in _batches(query, Tip.id):
         for tip_id, key_id, wrapped, ref, *values in rows:
             report.counts["tips"] += 1
@@ -155,27 +160,41 @@ def check(progress: Callable[[int], None] | None = None) -> CheckReport:
             progress(len(rows))
 
     storage = current_storage()
-    for model, column in _CHILDREN:
+    for model, columns in _CHILDREN:
         table = model.__tablename__
         report.counts[table] = 0
         extra = (Attachment.storage_key,) if model is Attachment else ()
-        query = select(model.id, model.tip_id, model.seal_ref, getattr(model, column), *extra)
+        values = [getattr(model, column) for column in columns]
+        query = select(model.id, model.tip_id, model.seal_ref, *values, *extra)
         for rows in _batches(query, model.id):
-            for row_id, tip_id, ref, value, *rest in rows:
+            for row_id, tip_id, ref, *rest in rows:
                 report.counts[table] += 1
                 opened = keys.get(tip_id)
                 if opened is None:
                     problem(table, row_id, Unreadable("its tip's data key does not open"))
                     continue
+                sealed, files = rest[: len(columns)], rest[len(columns) :]
                 try:
-                    open_field(opened[0], table, column, ref, value)
-                    if rest:
-                        sealed = storage.path(rest[0]).read_bytes()
+                    for column, value in zip(columns, sealed, strict=True):
+                        open_field(opened[0], table, column, ref, value)
+                    if files:
+                        stored = storage.path(files[0]).read_bytes()
                         open_sealed(
-                            opened[0], sealed, associated("attachments", "file", bytes(ref)), "file"
+                            opened[0], stored, associated("attachments", "file", bytes(ref)), "file"
                         )
                 except (Unreadable, OSError, ValueError) as error:
                     problem(table, row_id, error)
+
+    for key_id, count in db.session.execute(
+        select(Tip.data_key_id, func.count())
+        .where(Tip.data_key_id.is_not(None))
+        .group_by(Tip.data_key_id)
+    ):
+        report.wrapped_by[str(key_id)] = report.wrapped_by.get(str(key_id), 0) + count
+    for key_id, count in db.session.execute(
+        select(ProtectionKey.key_id, func.count()).group_by(ProtectionKey.key_id)
+    ):
+        report.wrapped_by[key_id] = report.wrapped_by.get(key_id, 0) + count
 
     report.counts["staff_users"] = 0
     totp = site_aead("totp")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -131,22 +132,30 @@ def unreadable(obj: Any) -> set[str]:
 # --- keys of rows ------------------------------------------------------------------------
 
 _KEY_CACHE_SIZE = 4096
-_opened_keys: OrderedDict[tuple[int, bytes], AESGCM] = OrderedDict()
+_opened_keys: OrderedDict[tuple[bytes, str, bytes, bytes], AESGCM] = OrderedDict()
+_opened_lock = threading.Lock()  # web processes serve several threads
 
 
 def tip_aead(
     key_id: str | None, wrapped: bytes | None, ref: bytes | None, tip_id: int | None = None
 ) -> AESGCM:
     """A tip's data key, unwrapped (kept in a small cache of recent ones: a batch of tips
-    reads several values of each)."""
+    reads several values of each). The cache is keyed by the wrapping key itself as well as
+    the wrapped bytes and the tip's reference: a hit is exactly what unwrapping would give."""
     if key_id is None or wrapped is None or ref is None:
         raise Unreadable(f"tips.data_key of tip {tip_id}: missing")
     ring = keyring()
-    cache_key = (id(ring), bytes(wrapped))
-    found = _opened_keys.get(cache_key)
-    if found is not None:
-        _opened_keys.move_to_end(cache_key)
-        return found
+    kek = ring.get(key_id)
+    if kek is None:
+        raise Unreadable(
+            f"tips.data_key of tip {tip_id}: wrapped by key {key_id!r}, which is not configured"
+        )
+    cache_key = (kek, key_id, bytes(wrapped), bytes(ref))
+    with _opened_lock:
+        found = _opened_keys.get(cache_key)
+        if found is not None:
+            _opened_keys.move_to_end(cache_key)
+            return found
     raw = unwrap(
         ring,
         key_id,
@@ -155,9 +164,10 @@ def tip_aead(
         f"tips.data_key of tip {tip_id}",
     )
     found = AESGCM(raw)
-    _opened_keys[cache_key] = found
-    if len(_opened_keys) > _KEY_CACHE_SIZE:
-        _opened_keys.popitem(last=False)
+    with _opened_lock:
+        _opened_keys[cache_key] = found
+        if len(_opened_keys) > _KEY_CACHE_SIZE:
+            _opened_keys.popitem(last=False)
     return found
 
 
@@ -230,6 +240,7 @@ def _pending(objects: Iterable[Any]) -> list[Any]:
 
 @event.listens_for(Session, "before_flush")
 def _seal_before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    session.info.pop("waspada_sealed", None)  # a failed flush's leftovers never carry over
     waiting = _pending(list(session.new) + list(session.dirty))
     if not waiting:
         return
@@ -254,6 +265,11 @@ def _seal_before_flush(session: Session, flush_context: Any, instances: Any) -> 
             opened[name] = (blob, value)
         sealed_now.append((obj, values))
     session.info.setdefault("waspada_sealed", []).extend(sealed_now)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous_transaction: Any) -> None:
+    session.info.pop("waspada_sealed", None)
 
 
 @event.listens_for(Session, "after_flush")

@@ -26,7 +26,12 @@ from portal.protection.site_keys import blind
 from portal.triage import rules
 
 MAX_WORD = 64  # longer tokens (a pasted hash, a run of letters) are cut
-_TOKENS = re.compile(r"[^\W_]+")
+MAX_QUERY_TERMS = 24  # a search asks for at most this many terms (the first ones)
+# A word: letters and digits with the marks that belong to them (Thai and Khmer vowels and
+# tone marks, Burmese medials, Vietnamese tones after NFKC are Mn/Mc: not \w).
+_TOKENS = re.compile(
+    r"(?:[^\W_]|[\u0300-\u036f\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff])+"
+)
 
 
 def _unspaced() -> re.Pattern[str]:
@@ -34,27 +39,42 @@ def _unspaced() -> re.Pattern[str]:
     return data["unspaced"]
 
 
-def words(text: str) -> set[str]:
-    """The index terms of a text."""
+def _terms(text: str, *, query: bool) -> list[str]:
     folded = rules.fold(text)
-    found: set[str] = set()
+    found: list[str] = []
     unspaced = _unspaced()
     for token in _TOKENS.findall(folded):
         if not unspaced.search(token):
-            found.add(token[:MAX_WORD])
+            found.append(token[:MAX_WORD])
             bare = rules.strip_diacritics(token)
-            if bare != token:
-                found.add(bare[:MAX_WORD])
+            if bare != token and not query:
+                found.append(bare[:MAX_WORD])
             continue
-        # Split into runs of unspaced letters and the rest (an English word glued to Thai).
+        # Runs of unspaced letters (with their marks) and the rest (an English word glued on).
         for run in re.findall(f"{unspaced.pattern}+|[^{unspaced.pattern[1:-1]}]+", token):
             if not unspaced.match(run):
-                found.add(run[:MAX_WORD])
-            elif len(run) < 2:
-                found.add(run)
+                found.append(run[:MAX_WORD])
+            elif len(run) == 1:
+                # A lone letter is indexed, but never required of a search that has more:
+                # inside a longer run of the text it is only part of pairs.
+                found.append(run)
             else:
-                found.update(run[i : i + 2] for i in range(len(run) - 1))
+                found.extend(run[i : i + 2] for i in range(len(run) - 1))
     return found
+
+
+def words(text: str) -> set[str]:
+    """The index terms of a text."""
+    return set(_terms(text, query=False))
+
+
+def query_terms(text: str) -> list[str]:
+    """The terms a search for `text` requires: its words (Vietnamese as typed, accents or
+    not: the index holds both), pairs of letters of the unspaced scripts, at most
+    MAX_QUERY_TERMS of them."""
+    terms = list(dict.fromkeys(_terms(text, query=True)))
+    longer = [term for term in terms if len(term) > 1 or not _unspaced().match(term)]
+    return (longer or terms)[:MAX_QUERY_TERMS]
 
 
 def word_hash(term: str, key: bytes | None = None) -> int:
@@ -63,7 +83,13 @@ def word_hash(term: str, key: bytes | None = None) -> int:
 
 
 def hashes(text: str, key: bytes | None = None) -> list[int]:
+    """The hashes the index holds for a text."""
     return sorted({word_hash(term, key) for term in words(text)})
+
+
+def query_hashes(text: str) -> list[int]:
+    """The hashes a search for `text` requires."""
+    return sorted({word_hash(term) for term in query_terms(text)})
 
 
 def add_words(session: Session, tip_id: int, texts: Iterable[str]) -> None:
@@ -89,22 +115,18 @@ def tips_with_all(terms: list[int]) -> Select[Any]:
     return query
 
 
-# What the index holds of a tip: what the reporter wrote (description, link, answers), the
-# reporter's messages and the text read from photos. Staff notes and staff messages are not
-# indexed (staff search finds reports, not colleagues' words).
+# What the index holds of a tip: what the reporter wrote in the report itself (description,
+# link, answers), which every organisation the tip is referred to reads. Messages and text read
+# from photos are not indexed: an organisation the tip went to without them could otherwise
+# probe their words through its own search (their identifiers are linked, as before).
 def _indexed_texts(obj: object, values: dict[str, object]) -> tuple[int | None, list[str]]:
-    table = getattr(obj, "__tablename__", "")
-    if table == "tips":
-        texts = [str(values.get("description") or ""), str(values.get("link") or "")]
-        answers = values.get("answers")
-        if isinstance(answers, dict):
-            texts += [str(v) for v in answers.values() if isinstance(v, str | int | float)]
-        return getattr(obj, "id", None), texts
-    if table == "messages" and getattr(obj, "author", None) == "reporter":
-        return getattr(obj, "tip_id", None), [str(values.get("body") or "")]
-    if table == "attachments" and values.get("ocr_text"):
-        return getattr(obj, "tip_id", None), [str(values["ocr_text"])]
-    return None, []
+    if getattr(obj, "__tablename__", "") != "tips":
+        return None, []
+    texts = [str(values.get("description") or ""), str(values.get("link") or "")]
+    answers = values.get("answers")
+    if isinstance(answers, dict):
+        texts += [str(v) for v in answers.values() if isinstance(v, str | int | float)]
+    return getattr(obj, "id", None), texts
 
 
 @after_sealing

@@ -75,6 +75,8 @@ def set_days(user: StaffUser, category: str, status: str, days: int) -> int:
         rule = RetentionRule(category=category, status=status, days=days)
         db.session.add(rule)
     rule.days, rule.updated_at, rule.updated_by_id = days, utcnow(), user.id
+    # A shorter policy deletes nothing before supervisors could see it in their outlook.
+    notice = utcnow() + timedelta(days=OUTLOOK_DAYS)
     moved = 0
     last = 0
     while True:
@@ -95,7 +97,7 @@ def set_days(user: StaffUser, category: str, status: str, days: int) -> int:
         db.session.execute(
             update(Tip),
             [
-                {"id": tip_id, "expires_at": as_utc(closed) + timedelta(days=days)}
+                {"id": tip_id, "expires_at": max(as_utc(closed) + timedelta(days=days), notice)}
                 for tip_id, closed in rows
                 if closed is not None
             ],

@@ -37,6 +37,17 @@ def _not_held() -> ColumnElement[bool]:
     return ~exists().where(LegalHold.tip_id == Tip.id, LegalHold.lifted_at.is_(None))
 
 
+def _held_now(tip_id: int) -> bool:
+    """Asked again once the tip's row is locked, in a statement of its own: on PostgreSQL a
+    hold committed while the purge waited for the lock is seen now (the first statement's
+    snapshot was taken before it), and none can be added until the purge commits."""
+    return bool(
+        db.session.scalar(
+            select(LegalHold.id).where(LegalHold.tip_id == tip_id, LegalHold.lifted_at.is_(None))
+        )
+    )
+
+
 def due_ids(now: datetime, limit: int) -> list[int]:
     return list(
         db.session.scalars(
@@ -49,12 +60,7 @@ def due_ids(now: datetime, limit: int) -> list[int]:
 
 
 def held_count(now: datetime) -> int:
-    return (
-        db.session.scalar(
-            select(func.count()).where(Tip.expires_at <= now, ~_not_held())
-        )
-        or 0
-    )
+    return db.session.scalar(select(func.count()).where(Tip.expires_at <= now, ~_not_held())) or 0
 
 
 def run(now: datetime | None = None, *, dry_run: bool = False) -> RunResult:
@@ -88,7 +94,7 @@ def purge_tip(tip_id: int, now: datetime | None = None) -> tuple[str | None, int
     tip = db.session.scalar(
         select(Tip).where(Tip.id == tip_id, Tip.expires_at <= now, _not_held()).with_for_update()
     )
-    if tip is None:
+    if tip is None or _held_now(tip_id):
         db.session.rollback()
         return None, 0
     reason = "withdrawn" if tip.withdrawn_at is not None else "policy"
@@ -98,7 +104,8 @@ def purge_tip(tip_id: int, now: datetime | None = None) -> tuple[str | None, int
     indicator_ids = list(
         db.session.scalars(select(TipIndicator.indicator_id).where(TipIndicator.tip_id == tip_id))
     )
-    db.session.add(
+    # merge: on SQLite a deleted newest tip's id can be given to a later tip.
+    db.session.merge(
         TipTombstone(
             tip_id=tip.id,
             category=tip.category,

@@ -9,7 +9,6 @@ import io
 import logging
 import os
 import re
-import subprocess
 import time
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from sqlalchemy import text
 from portal.config import current_settings
 from portal.extensions import db
 from portal.models import AuditEvent, Message, Note, StaffUser, Tip
-from tests.helpers import form_tokens, receipt_from, submit_report
+from tests.helpers import database_bytes, form_tokens, receipt_from, submit_report
 from tests.staff.helpers import staff_client
 
 CANARY = "kanari7Q3xw"
@@ -120,24 +119,6 @@ def _redis_snapshot(redis_client) -> bytes:
     return (Path(folder) / name).read_bytes()
 
 
-def _database_bytes(app, backend) -> bytes:
-    """Everything the database holds, as an attacker with its files or a dump would see it."""
-    url = backend["DATABASE_URL"]
-    if url.startswith("sqlite"):
-        with app.app_context():
-            db.session.remove()
-        path = Path(url.removeprefix("sqlite:///"))
-        return b"".join(
-            Path(f"{path}{suffix}").read_bytes()
-            for suffix in ("", "-wal", "-shm")
-            if Path(f"{path}{suffix}").exists()
-        )
-    plain = url.replace("postgresql+psycopg://", "postgresql://")
-    return subprocess.run(
-        ["pg_dump", "--no-owner", plain], check=True, capture_output=True, timeout=120
-    ).stdout
-
-
 def _files_under(folder: Path) -> bytes:
     return b"".join(
         path.read_bytes() + path.name.encode() for path in folder.rglob("*") if path.is_file()
@@ -187,7 +168,7 @@ def test_a_canary_in_every_field_is_nowhere_at_rest_and_everywhere_it_is_read(
     # At rest, nowhere.
     secret = [CANARY.encode(), PHONE_DIGITS.encode(), CANARY.encode("utf-16-le")]
     stored = {
-        "database": _database_bytes(app, backend),
+        "database": database_bytes(app, backend),
         "uploads": _files_under(current_settings(app).upload_dir),
         "redis": _redis_everything(redis_client),
         "redis snapshot": _redis_snapshot(redis_client),
@@ -298,6 +279,8 @@ def test_rotation_rewraps_every_key_and_the_old_key_can_go(app_factory, client, 
         )
         again = runner.invoke(args=["keys", "rotate"])
         assert "re-wrapped 0 data keys and 0 site keys" in again.output
+        listed = runner.invoke(args=["keys", "check"]).output
+        assert "keys wrapped by k2 (newest): 4" in listed and "still wrapped by an older" not in listed
 
         only_new = app_factory(WASPADA_DATA_KEYS=newer)
         check = only_new.test_cli_runner().invoke(args=["keys", "check"])
@@ -305,6 +288,7 @@ def test_rotation_rewraps_every_key_and_the_old_key_can_go(app_factory, client, 
         assert "tips: 1 checked, 0 unreadable" in check.output
         assert "staff_users: 1 checked, 0 unreadable" in check.output
         assert "every sealed value opens" in check.output
+        assert "keys wrapped by k2 (newest): 4" in check.output
         with only_new.app_context():
             tip = db.session.get(Tip, 1)
             assert CANARY in tip.description and tip.contact == "wa 0811"
@@ -373,3 +357,54 @@ def test_new_key_prints_an_entry_the_settings_accept(tmp_path):
         assert main(["new-key", "k9"]) == 0
     ring = parse_keys(out.getvalue(), "test")
     assert ring.newest_id == "k9" and len(ring.keys[0][1]) == 32
+
+
+def test_the_word_index_finds_words_of_unspaced_scripts_and_vietnamese_without_accents(app, client):
+    texts = {
+        "th": "รับสมัครด่วน ได้เงินเดือนดี นายหน้าหางานไปกัมพูชา",
+        "km": "មានការងារល្អនៅថៃ",
+        "vi": "Cảnh báo lừa đảo việc nhẹ lương cao",
+    }
+    for lang, offer in texts.items():
+        assert submit_report(client, "job-offer", lang, description=offer).status_code == 303
+    staff = staff_client(app, "analyst", "cari")
+    for query, tip_id in (("เงิน", 1), ("นายหน้า", 1), ("ការងារ", 2), ("lua dao", 3), ("lừa đảo", 3)):
+        page = staff.get("/staff/queue", query_string={"q": query}).text
+        assert re.findall(r'href="/staff/tips/(\d+)"', page) == [str(tip_id)], query
+    assert "No tips match" in staff.get("/staff/queue", query_string={"q": "เงินเดือนน้อย"}).text
+    assert staff.get("/staff/queue", query_string={"q": "ก" * 5000}).status_code in (200, 400)
+
+
+def test_messages_are_not_in_the_word_index(app, client):
+    """An organisation a tip went to without its messages must not find their words."""
+    assert submit_report(client, "drugs", description="jual sabu").status_code == 303
+    code = receipt_from(client)
+    _open_follow_up(client, code)
+    client.post(
+        "/en/follow-up/reply",
+        data={"csrf_token": _csrf(client, "/en/follow-up"), "body": f"rahasia {CANARY}pesan"},
+        content_type="multipart/form-data",
+    )
+    staff = staff_client(app, "supervisor", "sita")
+    assert "No tips match" in staff.get(f"/staff/queue?q={CANARY}pesan").text
+    assert 'href="/staff/tips/1"' in staff.get("/staff/queue?q=sabu").text
+
+
+def test_a_tip_that_does_not_open_fails_only_its_own_triage(app, client, redis_client):
+    for word in ("satu", "dua"):
+        assert submit_report(client, "drugs", description=f"jual sabu {word}").status_code == 303
+    with app.app_context():
+        db.session.execute(text("UPDATE tips SET description_sealed = :junk WHERE id = 2"), {"junk": b"\x01" + bytes(60)})
+        db.session.execute(text("UPDATE tips SET triage_state = 'queued'"))
+        db.session.commit()
+    _run_worker(app, redis_client)
+    with app.app_context():
+        first, second = db.session.get(Tip, 1), db.session.get(Tip, 2)
+        assert first.triage_state == "done"
+        assert second.triage_state != "done" and second.triage_error == "Unreadable"
+
+
+def test_an_unreadable_totp_secret_refuses_the_code_without_an_error():
+    from portal.accounts.services import _matching_step
+
+    assert _matching_step("", "123456", after=0) is None

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from PIL import Image
 from rq import Queue
@@ -29,7 +27,7 @@ from portal.models import (
     TipWord,
 )
 from portal.retention import jobs, purge
-from tests.helpers import form_tokens, receipt_from, submit_report
+from tests.helpers import database_bytes, form_tokens, receipt_from, submit_report
 from tests.organisations.helpers import make_orgs
 from tests.staff.helpers import staff_client
 
@@ -105,19 +103,6 @@ def _counts(app, tip_id: int) -> dict[str, int]:
         }
 
 
-def _database_bytes(app, backend) -> bytes:
-    url = backend["DATABASE_URL"]
-    if url.startswith("sqlite"):
-        with app.app_context():
-            db.session.remove()
-        path = Path(url.removeprefix("sqlite:///"))
-        return b"".join(
-            Path(f"{path}{s}").read_bytes() for s in ("", "-wal") if Path(f"{path}{s}").exists()
-        )
-    plain = url.replace("postgresql+psycopg://", "postgresql://")
-    return subprocess.run(["pg_dump", plain], check=True, capture_output=True, timeout=120).stdout
-
-
 def test_closing_starts_the_clock_and_expiry_deletes_everything_but_a_tombstone(
     app, client, redis_client, backend
 ):
@@ -181,7 +166,7 @@ def test_closing_starts_the_clock_and_expiry_deletes_everything_but_a_tombstone(
             )
             >= 1
         )
-    stored = _database_bytes(app, backend) + b"".join(
+    stored = database_bytes(app, backend) + b"".join(
         p.read_bytes() for p in upload_dir.rglob("*") if p.is_file()
     )
     assert CANARY.encode() not in stored
@@ -405,3 +390,43 @@ def test_the_command_and_the_daily_job(app, client, redis_client):
     assert _tip(app, tip_id) is None
     done = runner.invoke(args=["retention", "run"])
     assert "deleted 0 tips" in done.output
+
+
+def test_a_partner_sees_that_a_tip_is_held_but_not_why(app, client):
+    from tests.organisations.helpers import answer, refer
+
+    orgs = make_orgs(app)
+    tip_id, _ = _report(app, client)
+    coordinator = staff_client(app, "supervisor", "koord")
+    assert refer(coordinator, tip_id, orgs["bnn"]).status_code == 303
+    partner = staff_client(app, "supervisor", "polisi", org="bnn")
+    waiting = partner.get(f"/staff/tips/{tip_id}").text
+    assert "Place a legal hold" not in waiting  # a referral not accepted gives no say
+    assert answer(partner, tip_id).status_code == 303
+    token = _csrf(coordinator, f"/staff/tips/{tip_id}")
+    coordinator.post(
+        f"/staff/tips/{tip_id}/hold",
+        data={"csrf_token": token, "reason": "Saksi kunci", "case_reference": "LP-42", "review_on": (date.today() + 30 * DAY).isoformat()},
+    )
+    page = partner.get(f"/staff/tips/{tip_id}").text
+    assert "Legal hold: this tip will not be deleted." in page
+    assert "LP-42" not in page and "Saksi kunci" not in page
+    assert "Lift the legal hold" not in page
+    assert "LP-42" in coordinator.get(f"/staff/tips/{tip_id}").text
+
+
+def test_a_shorter_policy_deletes_nothing_before_the_outlook_could_show_it(app, client):
+    tip_id, _ = _report(app, client)
+    now = datetime.now(UTC)
+    with app.app_context():
+        db.session.execute(text("UPDATE tips SET status = 'closed_actioned', closed_at = :c, expires_at = :e WHERE id = :id"), {"c": now - 100 * DAY, "e": now + 630 * DAY, "id": tip_id})
+        db.session.commit()
+    admin = staff_client(app, "admin", "adm2")
+    form = admin.get("/staff/retention").text
+    fields = dict(re.findall(r'name="(days_[a-z_]+)"[^>]*value="(\d+)"', form))
+    saved = admin.post("/staff/retention", data={**form_tokens(form), **fields, "days_drugs_closed_actioned": "30"})
+    assert saved.status_code == 303
+    expires = _tip(app, tip_id).expires_at.replace(tzinfo=UTC)
+    assert timedelta(days=13) < expires - now <= timedelta(days=14, minutes=5)
+    assert sum(_run(app, now + DAY).deleted.values()) == 0
+    assert _run(app, now + 15 * DAY).deleted["policy"] == 1

@@ -19,8 +19,13 @@ def retention_context(
     supervisor = me.has_role("supervisor")
     return {
         "hold": hold,
+        # A referral not accepted yet gives no say over the tip.
         "hold_form": forms.get("hold_form")
-        or (HoldForm() if supervisor and hold is None else None),
+        or (HoldForm() if supervisor and hold is None and not grant.pending else None),
+        # Why and for which case: the holding organisation's and the coordinator's to read,
+        # like a note; the others see only that the tip is held.
+        "hold_detail": hold is not None
+        and (grant.coordinator or hold.organisation_id == me.organisation_id),
         "can_lift": supervisor
         and hold is not None
         and (grant.coordinator or hold.organisation_id == me.organisation_id),

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from portal.categories import CATEGORIES
@@ -89,19 +90,25 @@ def outlook() -> Any:
 @bp.post("/tips/<int:tip_id>/hold")
 @requires("supervisor")
 def place_hold(tip_id: int) -> Any:
-    tip, _grant = tip_or_404(tip_id)
+    tip, grant = tip_or_404(tip_id)
     me = current_staff()
     assert me is not None
+    if grant.pending:  # a referral not accepted yet gives no say over the tip
+        flash(_("Accept this tip before you place a legal hold on it."))
+        return _back(tip_id)
     form = HoldForm()
     if not form.validate():
         return render_template("staff/retention/hold.html", tip=tip, hold_form=form), 400
     try:
         holds.place_hold(tip, me, form.reason.data, form.case_reference.data, form.review_on.data)
+        db.session.commit()
     except holds.HoldRefused:
         db.session.rollback()
         flash(_("This tip is under a legal hold already."))
         return _back(tip_id)
-    db.session.commit()
+    except IntegrityError:  # deleted by the retention run meanwhile
+        db.session.rollback()
+        abort(404)
     flash(_("The legal hold is in place: this tip will not be deleted."))
     return _back(tip_id)
 
