@@ -186,12 +186,11 @@ def load(url: str) -> None:
                   WHERE kind <> 'coordinator') AS o ON o.idx = r.idx""")
         conn.execute("""
             INSERT INTO referrals (tip_id, from_org_id, to_org_id, state, mode, tlp,
-                with_photos, with_messages, with_contact, reason, created_at, answered_at,
-                answer_reason)
+                with_photos, with_messages, with_contact, created_at, answered_at)
             SELECT tip_id, (SELECT id FROM organisations WHERE slug = 'coordinator'), org_id,
                    CASE WHEN pending THEN 'pending' ELSE 'accepted' END, 'share', 'amber',
-                   has_attachments, NOT pending, false, '', created_at,
-                   CASE WHEN NOT pending THEN created_at + interval '1 hour' END, ''
+                   has_attachments, NOT pending, false, created_at,
+                   CASE WHEN NOT pending THEN created_at + interval '1 hour' END
             FROM bench_refs ORDER BY created_at, tip_id, org_id""")
         conn.execute("""
             INSERT INTO tip_access (org_id, tip_id, queue_rank, created_at, pending,

@@ -170,3 +170,53 @@ def test_upgrading_puts_every_account_note_and_audit_line_under_a_coordinator(un
         assert PHOTO not in (uploads / attachment.storage_key).read_bytes()
         # … and the word index has it.
         assert db.session.scalar(search_words.tips_with_all(search_words.query_hashes("lama"))) == 1
+
+
+def test_upgrading_seals_the_reasons_of_referrals_and_access_requests(unstamped):
+    """0015: the staff's reasons, written in clear before it, are sealed with the tip's key."""
+    app = unstamped
+    with app.app_context():
+        db.drop_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        upgrade(revision="0014")
+        now = "2026-12-01 10:00:00+00:00"
+        coordinator = db.session.execute(text("SELECT id FROM organisations")).scalar()
+        db.session.execute(
+            text(
+                "INSERT INTO organisations (slug, name, name_en, kind, country, categories,"
+                " countries, languages, name_public, active, created_at) VALUES ('bnn', 'BNN',"
+                " 'BNN', 'law-enforcement', 'ID', '[]', '[]', '[]', false, true, :now)"
+            ),
+            {"now": now},
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO tips (category, lang, in_danger, receipt_hash, submission_key,"
+                " status, triage_state, triage_attempts, triage_error, triage_state_changed_at,"
+                " created_at, score, priority, priority_rank, queue_rank, urgent, score_reasons,"
+                " routing, has_attachments, updated_at) VALUES ('drugs', 'id', false, 'r', 's',"
+                " 'new', 'done', 1, '', :now, :now, 0, 'normal', 2, 2100, false, '[]', '[]',"
+                " false, :now)"
+            ),
+            {"now": now},
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO referrals (tip_id, from_org_id, to_org_id, state, mode, tlp,"
+                " with_photos, with_messages, with_contact, reason, created_at, answer_reason)"
+                " VALUES (1, :coordinator, 2, 'accepted', 'share', 'amber', false, false, false,"
+                " 'kasus rahasia', :now, 'diterima')"
+            ),
+            {"coordinator": coordinator, "now": now},
+        )
+        db.session.commit()
+        upgrade()
+        forget_site_keys()
+        db.session.expire_all()
+        referral = db.session.scalar(select(Referral))
+        assert (referral.reason, referral.answer_reason) == ("kasus rahasia", "diterima")
+        sealed = db.session.execute(text("SELECT reason_sealed FROM referrals")).scalar()
+        assert b"rahasia" not in bytes(sealed)
+        columns = {c["name"] for c in db.inspect(db.engine).get_columns("referrals")}
+        assert "reason" not in columns and "answer_reason" not in columns

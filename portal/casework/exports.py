@@ -119,8 +119,13 @@ class MispAttribute:
 
 
 def describe(filters: QueueFilters) -> str:
-    """The filters as a query string, for the audit log ("all" when there are none)."""
-    return urlencode(filters.as_args()) or "all"
+    """The filters as a query string, for the audit log ("all" when there are none). A search
+    is recorded by its length only: it is often an identifier or words from a tip, and the
+    audit log outlives the tips it names."""
+    args = filters.as_args()
+    searched = str(args.pop("q", ""))
+    described = urlencode(args) or "all"
+    return f"{described}, a search of {len(searched)} characters" if searched else described
 
 
 def staff_names(org_id: int | None = None) -> dict[int, str]:

@@ -16,7 +16,6 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
-    Text,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -105,7 +104,12 @@ class Referral(Model):
     with_photos: Mapped[bool] = mapped_column(Boolean, default=False)
     with_messages: Mapped[bool] = mapped_column(Boolean, default=False)
     with_contact: Mapped[bool] = mapped_column(Boolean, default=False)
-    reason: Mapped[str] = mapped_column(Text, default="")
+    # Staff text about the tip: sealed with the tip's data key, like a note.
+    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    answer_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reason = Sealed("reason_sealed")
+    answer_reason = Sealed("answer_sealed")
+    seal_ref: Mapped[bytes | None] = mapped_column(LargeBinary(16))
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL")
     )
@@ -118,7 +122,6 @@ class Referral(Model):
         ForeignKey("staff_users.id", ondelete="SET NULL")
     )
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    answer_reason: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (
         # "Waiting for your answer" on every page of a partner's queue.
@@ -199,7 +202,9 @@ class AccessRequest(Model):
     requested_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL")
     )
-    reason: Mapped[str] = mapped_column(Text, default="")
+    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reason = Sealed("reason_sealed")  # sealed with the tip's data key
+    seal_ref: Mapped[bytes | None] = mapped_column(LargeBinary(16))
     state: Mapped[str] = mapped_column(String(10), default=RequestState.PENDING, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(

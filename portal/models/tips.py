@@ -306,6 +306,8 @@ def _tip_key(tip: Tip) -> Any:
 @key_of("notes")
 @key_of("relay_requests")
 @key_of("legal_holds")
+@key_of("referrals")
+@key_of("access_requests")
 def _key_of_its_tip(row: Any) -> Any:
     """Messages, photos, notes and relayed questions use their tip's data key."""
     tip = row.__dict__.get("tip") or db.session.get(Tip, row.tip_id)

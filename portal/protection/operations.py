@@ -12,12 +12,14 @@ from sqlalchemy import func, select, update
 from portal.config import current_settings
 from portal.extensions import db
 from portal.models import (
+    AccessRequest,
     Attachment,
     Indicator,
     LegalHold,
     Message,
     Note,
     ProtectionKey,
+    Referral,
     RelayRequest,
     StaffUser,
     Tip,
@@ -118,6 +120,8 @@ _CHILDREN: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (RelayRequest, ("body_sealed",)),
     (Attachment, ("ocr_sealed",)),
     (LegalHold, ("reason_sealed", "case_sealed")),
+    (Referral, ("reason_sealed", "answer_sealed")),
+    (AccessRequest, ("reason_sealed",)),
 )
 
 

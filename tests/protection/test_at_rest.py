@@ -21,6 +21,7 @@ from portal.config import current_settings
 from portal.extensions import db
 from portal.models import AuditEvent, Message, Note, StaffUser, Tip
 from tests.helpers import database_bytes, form_tokens, receipt_from, submit_report
+from tests.organisations.helpers import make_orgs, refer
 from tests.staff.helpers import staff_client
 
 CANARY = "kanari7Q3xw"
@@ -75,8 +76,11 @@ def _report_everything(app, client, redis_client) -> tuple[str, int]:
         content_type="multipart/form-data",
     )
     assert reply.status_code == 303
+    orgs = make_orgs(app)
     staff = staff_client(app, "supervisor")
     token = _csrf(staff, f"/staff/tips/{tip_id}")
+    referred = refer(staff, tip_id, orgs["bnn"], reason=f"Untuk BNN {CANARY}refer")
+    assert referred.status_code == 303
     assert (
         staff.post(
             f"/staff/tips/{tip_id}/notes", data={"csrf_token": token, "body": f"note {CANARY}note"}
@@ -142,7 +146,7 @@ def test_a_canary_in_every_field_is_nowhere_at_rest_and_everywhere_it_is_read(
     # Where it is read, it reads.
     staff = staff_client(app, "supervisor", "rina")
     page = staff.get(f"/staff/tips/{tip_id}").text
-    for part in ("desc", "sold", "reply", "staff", "note", "contact@example.org"):
+    for part in ("desc", "sold", "reply", "staff", "note", "refer", "contact@example.org"):
         assert f"{CANARY}{part}" in page, part
     assert HANDLE in page and "+6281277665544" in page
     assert f'href="/staff/tips/{tip_id + 1}"' in page  # linked by the shared number

@@ -298,6 +298,8 @@ def test_every_export_is_audited_with_its_filters_and_count(app, client):
     supervisor.get("/staff/exports/tips.csv?category=drugs&status=")
     stix = stix2.parse(stix_export(supervisor).get_data())
     supervisor.get("/staff/exports")  # the page itself exports nothing
+    # A search is recorded by its length: the audit log outlives the tips it would quote.
+    supervisor.get("/staff/exports/tips.csv?q=0812-5555-0199&status=")
     with app.app_context():
         events = db.session.scalars(
             db.select(AuditEvent).where(AuditEvent.action.like("export%")).order_by(AuditEvent.id)
@@ -305,6 +307,7 @@ def test_every_export_is_audited_with_its_filters_and_count(app, client):
         assert [(e.action, e.username, e.summary) for e in events] == [
             ("export_csv", "sue", "category=drugs"),
             ("export_stix", "sue", "all"),
+            ("export_csv", "sue", "all, a search of 14 characters"),
         ]
         assert events[0].detail["count"] == 1
         assert events[1].detail["count"] == sum(1 for o in stix.objects if o.type == "indicator")
