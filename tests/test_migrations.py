@@ -27,13 +27,18 @@ def unstamped(app):
         forget_site_keys()  # the migration made site keys of its own
 
 
+def migrate_empty_database_to(revision: str) -> None:
+    """Every table gone, then `flask db upgrade` to `revision` (in an app context)."""
+    db.drop_all()
+    db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.session.commit()
+    upgrade(revision=revision)
+
+
 def test_db_upgrade_yields_the_models_schema(unstamped):
     app = unstamped
     with app.app_context():
-        db.drop_all()
-        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        upgrade()
+        migrate_empty_database_to("head")
         with db.engine.connect() as connection:
             dialect = connection.dialect.name
 
@@ -82,10 +87,7 @@ def test_upgrading_puts_every_account_note_and_audit_line_under_a_coordinator(un
     coordinator organisation, which sees every tip as before."""
     app = unstamped
     with app.app_context():
-        db.drop_all()
-        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        upgrade(revision="0008")
+        migrate_empty_database_to("0008")
         now = "2026-11-30 10:00:00+00:00"
         db.session.execute(
             text(
@@ -176,10 +178,7 @@ def test_upgrading_seals_the_reasons_of_referrals_and_access_requests(unstamped)
     """0015: the staff's reasons, written in clear before it, are sealed with the tip's key."""
     app = unstamped
     with app.app_context():
-        db.drop_all()
-        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        upgrade(revision="0014")
+        migrate_empty_database_to("0014")
         now = "2026-12-01 10:00:00+00:00"
         coordinator = db.session.execute(text("SELECT id FROM organisations")).scalar()
         db.session.execute(

@@ -50,7 +50,7 @@ from portal.models import (
 )
 from portal.organisations import referrals
 from portal.protection.keys import Unreadable
-from portal.protection.sealed import open_field, tip_aead
+from portal.protection.sealed import open_field, open_tip_fields, tip_aead
 from portal.triage.indicators import extract, payment_countries
 from portal.triage.routing import Route, suggest_routes
 from portal.triage.scoring import phone_region, score
@@ -105,18 +105,8 @@ _COLUMNS = (
 def _view(row: Sequence[Any]) -> TipView:
     """What the pipeline reads of a tip, opened with its data key (Unreadable if it does not
     open: the tip's triage fails by that kind, and its text is never in the error)."""
-    tip_id, category, lang, country, key_id, wrapped, ref, description, link, answers = row[:10]
-    aead = tip_aead(key_id, wrapped, ref, tip_id)
-    return TipView(
-        tip_id,
-        category,
-        lang,
-        country,
-        open_field(aead, "tips", "description_sealed", ref, description) or "",
-        open_field(aead, "tips", "link_sealed", ref, link) or "",
-        open_field(aead, "tips", "answers_sealed", ref, answers, kind="json") or {},
-        *row[10:],
-    )
+    tip_id, category, lang, country, *sealed = row[:10]
+    return TipView(tip_id, category, lang, country, *open_tip_fields(tip_id, *sealed), *row[10:])
 # What a batch compares its results with (a tip whose results did not move keeps its row),
 # and the rules that gave them.
 _STATE = (

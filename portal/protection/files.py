@@ -18,13 +18,15 @@ def seal_file(aead: AESGCM, ref: bytes, data: bytes) -> bytes:
     return seal(aead, data, associated("attachments", "file", ref))
 
 
+def open_sealed_file(aead: AESGCM, ref: bytes, sealed: bytes, where: str = "file") -> bytes:
+    """The bytes of a sealed file; raises Unreadable naming only `where`."""
+    return open_sealed(aead, sealed, associated("attachments", "file", ref), where)
+
+
 def open_file(attachment: Any, sealed: bytes) -> bytes:
     """A stored file's bytes; raises Unreadable (naming only the attachment)."""
-    return open_sealed(
-        aead_for(attachment),
-        sealed,
-        associated("attachments", "file", ensure_ref(attachment)),
-        f"file of attachment {attachment.id}",
+    return open_sealed_file(
+        aead_for(attachment), ensure_ref(attachment), sealed, f"file of attachment {attachment.id}"
     )
 
 

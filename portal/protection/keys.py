@@ -27,6 +27,7 @@ import os
 import re
 import secrets
 import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -161,8 +162,6 @@ def development_keys(instance_path: Path) -> KeyRing:
         text = key_file.read_text(encoding="utf-8")
         if text.endswith("\n"):
             return parse_keys(text, source)
-        import time
-
         time.sleep(0.02)
     return parse_keys(key_file.read_text(encoding="utf-8"), source)
 

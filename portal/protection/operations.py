@@ -24,8 +24,9 @@ from portal.models import (
     StaffUser,
     Tip,
 )
+from portal.protection.files import open_sealed_file
 from portal.protection.identifiers import open_value
-from portal.protection.keys import Unreadable, associated, open_sealed, unwrap, wrap
+from portal.protection.keys import Unreadable, associated, unwrap, wrap
 from portal.protection.sealed import open_field, tip_aead
 from portal.protection.site_keys import _ad, forget_site_keys, site_aead
 from portal.storage import current_storage
@@ -183,9 +184,7 @@ def check(progress: Callable[[int], None] | None = None) -> CheckReport:
                         open_field(opened[0], table, column, ref, value)
                     if files:
                         stored = storage.path(files[0]).read_bytes()
-                        open_sealed(
-                            opened[0], stored, associated("attachments", "file", bytes(ref)), "file"
-                        )
+                        open_sealed_file(opened[0], bytes(ref), stored)
                 except (Unreadable, OSError, ValueError) as error:
                     problem(table, row_id, error)
 

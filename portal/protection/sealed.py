@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -216,10 +215,6 @@ def open_field(
     return json.loads(data) if kind == "json" else data.decode("utf-8")
 
 
-def seal_field(aead: AESGCM, table: str, column: str, ref: bytes, value: str) -> bytes:
-    return seal(aead, value.encode("utf-8"), associated(table, column, ref))
-
-
 # --- the session hooks ----------------------------------------------------------------------
 
 # Called after a flush with (session, [(obj, {attribute: plaintext})]) for the rows just sealed:
@@ -280,12 +275,6 @@ def _index_after_flush(session: Session, flush_context: Any) -> None:
             listener(session, sealed_now)
 
 
-def app_ready() -> bool:
-    try:
-        return bool(current_app)
-    except RuntimeError:
-        return False
-
 
 def tip_text_columns(tip_model: Any) -> tuple[Any, ...]:
     """The columns `open_tip_text` needs, to add to a bulk select of tips."""
@@ -299,17 +288,36 @@ def tip_text_columns(tip_model: Any) -> tuple[Any, ...]:
     )
 
 
+def open_tip_fields(
+    tip_id: int,
+    key_id: str | None,
+    wrapped: bytes | None,
+    ref: bytes | None,
+    description: bytes | None,
+    link: bytes | None,
+    answers: bytes | None,
+) -> tuple[str, str, dict[str, Any]]:
+    """Description, link and answers of a tip selected column by column; raises Unreadable."""
+    aead = tip_aead(key_id, wrapped, ref, tip_id)
+    return (
+        open_field(aead, "tips", "description_sealed", ref, description) or "",
+        open_field(aead, "tips", "link_sealed", ref, link) or "",
+        open_field(aead, "tips", "answers_sealed", ref, answers, "json") or {},
+    )
+
+
 def open_tip_text(row: Any) -> tuple[str, str, dict[str, Any]]:
-    """Description, link and answers of a row selected with `tip_text_columns`; a tip whose
-    text does not open reads as empty, and is logged by its id only."""
+    """The same for a row selected with `tip_text_columns`; a tip whose text does not open
+    reads as empty, and is logged by its id only."""
     try:
-        aead = tip_aead(row.data_key_id, row.data_key, row.seal_ref, row.id)
-        return (
-            open_field(aead, "tips", "description_sealed", row.seal_ref, row.description_sealed)
-            or "",
-            open_field(aead, "tips", "link_sealed", row.seal_ref, row.link_sealed) or "",
-            open_field(aead, "tips", "answers_sealed", row.seal_ref, row.answers_sealed, "json")
-            or {},
+        return open_tip_fields(
+            row.id,
+            row.data_key_id,
+            row.data_key,
+            row.seal_ref,
+            row.description_sealed,
+            row.link_sealed,
+            row.answers_sealed,
         )
     except Unreadable as error:
         log.warning("tip %s not readable: %s", row.id, error)

@@ -12,11 +12,12 @@ in them asks for every pair of the searched word (found where they all occur).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,13 @@ def _unspaced() -> re.Pattern[str]:
     return data["unspaced"]
 
 
+@functools.cache
+def _runs() -> re.Pattern[str]:
+    """Runs of unspaced letters, and runs of anything else, inside one token."""
+    letters = _unspaced().pattern
+    return re.compile(f"{letters}+|[^{letters[1:-1]}]+")
+
+
 def _terms(text: str, *, query: bool) -> list[str]:
     folded = rules.fold(text)
     found: list[str] = []
@@ -51,7 +59,7 @@ def _terms(text: str, *, query: bool) -> list[str]:
                 found.append(bare[:MAX_WORD])
             continue
         # Runs of unspaced letters (with their marks) and the rest (an English word glued on).
-        for run in re.findall(f"{unspaced.pattern}+|[^{unspaced.pattern[1:-1]}]+", token):
+        for run in _runs().findall(token):
             if not unspaced.match(run):
                 found.append(run[:MAX_WORD])
             elif len(run) == 1:
@@ -101,10 +109,6 @@ def add_words(session: Session, tip_id: int, texts: Iterable[str]) -> None:
     module = postgresql if dialect == "postgresql" else sqlite
     statement = module.insert(TipWord).on_conflict_do_nothing(index_elements=["word", "tip_id"])
     session.connection().execute(statement, [{"word": h, "tip_id": tip_id} for h in found])
-
-
-def forget_words(session: Session, tip_ids: list[int]) -> None:
-    session.connection().execute(delete(TipWord).where(TipWord.tip_id.in_(tip_ids)))
 
 
 def tips_with_all(terms: list[int]) -> Select[Any]:

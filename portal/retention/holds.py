@@ -8,8 +8,8 @@ from sqlalchemy import ColumnElement, select
 
 from portal.accounts.audit import audit
 from portal.extensions import db
-from portal.models import LegalHold, StaffUser, Tip, as_utc, utcnow
-from portal.retention.policy import GRACE_DAYS, expiry_of
+from portal.models import LegalHold, StaffUser, Tip, utcnow
+from portal.retention.policy import OPEN_REMINDER_DAYS, OUTLOOK_DAYS, expiry_of
 
 REASON_MAX, CASE_MAX = 1000, 120
 
@@ -62,15 +62,14 @@ def lift_hold(tip: Tip, user: StaffUser, *, coordinator: bool) -> LegalHold:
     return hold
 
 
-def withdraw(tip: Tip, now: datetime | None = None) -> datetime:
+def withdraw(tip: Tip, now: datetime | None = None) -> None:
     """The reporter asked to delete their report: it goes after the grace period (unless
-    held). Returns when. The caller commits."""
+    held). The caller commits."""
     now = now or utcnow()
     if tip.withdrawn_at is None:
         tip.withdrawn_at = now
         tip.expires_at = expiry_of(tip)
         audit(None, "reporter_withdrew", tip.id)
-    return as_utc(tip.withdrawn_at) + timedelta(days=GRACE_DAYS)
 
 
 def undo_withdrawal(tip: Tip) -> None:
@@ -93,8 +92,6 @@ def outlook(
 ) -> dict[str, list]:
     """What the organisation's supervisors should look at: tips deleted within the next
     fortnight, holds due for review, and tips open for more than a year."""
-    from portal.retention.policy import OPEN_REMINDER_DAYS, OUTLOOK_DAYS
-
     now = now or utcnow()
     mine = holder_filter(org_id, coordinator)
     held = select(LegalHold.tip_id).where(LegalHold.lifted_at.is_(None))

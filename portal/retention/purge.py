@@ -20,6 +20,7 @@ from portal.models import (
     TipTombstone,
     utcnow,
 )
+from portal.retention.holds import active_hold
 from portal.storage import current_storage
 
 log = logging.getLogger(__name__)
@@ -35,17 +36,6 @@ class RunResult:
 
 def _not_held() -> ColumnElement[bool]:
     return ~exists().where(LegalHold.tip_id == Tip.id, LegalHold.lifted_at.is_(None))
-
-
-def _held_now(tip_id: int) -> bool:
-    """Asked again once the tip's row is locked, in a statement of its own: on PostgreSQL a
-    hold committed while the purge waited for the lock is seen now (the first statement's
-    snapshot was taken before it), and none can be added until the purge commits."""
-    return bool(
-        db.session.scalar(
-            select(LegalHold.id).where(LegalHold.tip_id == tip_id, LegalHold.lifted_at.is_(None))
-        )
-    )
 
 
 def due_ids(now: datetime, limit: int) -> list[int]:
@@ -94,7 +84,10 @@ def purge_tip(tip_id: int, now: datetime | None = None) -> tuple[str | None, int
     tip = db.session.scalar(
         select(Tip).where(Tip.id == tip_id, Tip.expires_at <= now, _not_held()).with_for_update()
     )
-    if tip is None or _held_now(tip_id):
+    # Asked again once the row is locked, in a statement of its own: on PostgreSQL a hold
+    # committed while the purge waited for the lock is seen now (the first statement's
+    # snapshot was taken before it), and none can be added until the purge commits.
+    if tip is None or active_hold(tip_id) is not None:
         db.session.rollback()
         return None, 0
     reason = "withdrawn" if tip.withdrawn_at is not None else "policy"

@@ -268,7 +268,7 @@ def _deletion(tip: Tip) -> dict[str, Any]:
     """What the reporter is told about deleting their report."""
     return {
         "held": holds.active_hold(tip.id) is not None,
-        "delete_on": (as_utc(tip.withdrawn_at) + timedelta(days=GRACE_DAYS)) if tip.withdrawn_at else None,
+        "delete_on": as_utc(tip.expires_at) if tip.withdrawn_at and tip.expires_at else None,
         "grace_days": GRACE_DAYS,
     }
 
