@@ -220,3 +220,18 @@ def test_quick_exit_leaves_the_page(live_server, phone):
     # The neutral site was opened on purpose, by the person; no page loads it by itself.
     assert all(url.startswith("https://www.google.com/") for url in phone.outside_requests)
     phone.outside_requests.clear()
+
+
+def test_the_retention_pages_fit_a_phone(app, live_server, browser):
+    """The policy table (sixteen number fields) scrolls inside its own box at 360 px."""
+    desk = browser.new_context(viewport={"width": 360, "height": 740})
+    try:
+        console = desk.new_page()
+        staff_sign_in(console, live_server, app, "admin-retention", "admin", "en")
+        console.goto(f"{live_server}/staff/retention")
+        assert console.locator("input[name^=days_]").count() == 16
+        assert fits_the_screen(console), too_wide(console)
+        console.goto(f"{live_server}/staff/retention/outlook")
+        assert fits_the_screen(console), too_wide(console)
+    finally:
+        desk.close()
